@@ -1,0 +1,2 @@
+/* sm_attrs.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,34 @@
+/* sm_attrs.h: turning claims into the names and values an application receives, and the
+ * CGI-normalised comparison used to scrub spoofed incoming names. */
+#ifndef SM_ATTRS_H
+#define SM_ATTRS_H
+
+#include "sm_core.h"
+#include <jansson.h>
+
+typedef enum {
+    SM_ENC_UTF8 = 0,  /* passed as is (control characters removed) */
+    SM_ENC_BASE64URL, /* non-ASCII values base64url-encoded; ASCII values as is */
+    SM_ENC_LATIN1,    /* UTF-8 converted to ISO-8859-1, characters outside it become '?' */
+} sm_enc_e;
+
+/* The text form of a claim value: strings as they are, numbers/booleans as JSON text, arrays
+ * joined with ';' with ';' inside an element escaped as "\;" (as mod_shib does), objects as
+ * compact JSON, null as "". Then control characters (C0, DEL) are removed and enc applied.
+ * Never returns NULL. */
+char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc);
+
+/* A safe header/environment name for a claim: prefix + claim name with every character outside
+ * [A-Za-z0-9_-] replaced by '_'. */
+char *sm_attr_name(apr_pool_t *p, const char *prefix, const char *claim);
+
+/* CGI normalisation: upper case, '-' becomes '_'. */
+char *sm_attr_cgi_name(apr_pool_t *p, const char *name);
+
+/* True when name (a header or variable name from the client) would, after CGI normalisation,
+ * collide with one that mod_selmid sets: anything starting with the normalised prefix, or one of
+ * the fixed names (REMOTE_USER, AUTH_TYPE, ...). cgi_prefix must be normalised already. Header
+ * names are also compared in their HTTP_ form. */
+bool sm_attr_is_reserved(const char *name, const char *cgi_prefix);
+
+#endif

@@ -1,0 +1,2 @@
+/* sm_authz.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_config.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_config_parse.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_cookie.c: placeholder */
+#include "sm_core.h"

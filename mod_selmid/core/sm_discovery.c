@@ -1,0 +1,2 @@
+/* sm_discovery.c: placeholder */
+#include "sm_core.h"

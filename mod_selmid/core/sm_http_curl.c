@@ -1,0 +1,2 @@
+/* sm_http_curl.c: placeholder */
+#include "sm_core.h"

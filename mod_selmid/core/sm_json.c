@@ -1,0 +1,2 @@
+/* sm_json.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_jwt.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_oidc.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_provider.c: placeholder */
+#include "sm_core.h"

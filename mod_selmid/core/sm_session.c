@@ -1,0 +1,2 @@
+/* sm_session.c: placeholder */
+#include "sm_core.h"

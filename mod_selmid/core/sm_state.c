@@ -1,0 +1,2 @@
+/* sm_state.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_store_memcached.c: placeholder */
+#include "sm_core.h"

@@ -1,0 +1,2 @@
+/* sm_url.c: placeholder */
+#include "sm_core.h"

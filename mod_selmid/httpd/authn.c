@@ -1,0 +1,2 @@
+/* authn.c placeholder */
+#include <httpd.h>

@@ -1,0 +1,2 @@
+/* authz.c placeholder */
+#include <httpd.h>

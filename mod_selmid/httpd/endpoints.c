@@ -1,0 +1,2 @@
+/* endpoints.c placeholder */
+#include <httpd.h>

@@ -1,0 +1,2 @@
+/* mod_selmid.c placeholder */
+#include <httpd.h>

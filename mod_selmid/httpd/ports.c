@@ -1,0 +1,2 @@
+/* ports.c placeholder */
+#include <httpd.h>

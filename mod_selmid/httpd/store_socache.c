@@ -1,0 +1,2 @@
+/* store_socache.c placeholder */
+#include <httpd.h>

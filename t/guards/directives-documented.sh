@@ -1,0 +1,18 @@
+#!/bin/sh
+# Guard: every directive registered in the module's command table is documented in
+# conf/selmid.conf and docs/directives.md.
+: "${top_srcdir:=.}"
+src="$top_srcdir/mod_selmid/httpd/config.c"
+names=$(sed -n 's/.*AP_INIT_[A-Z0-9]*("\([A-Za-z<][A-Za-z]*\)".*/\1/p' "$src" | tr -d '<' | sort -u)
+[ -n "$names" ] || { echo "no directives found in $src"; exit 1; }
+fail=0
+for n in $names; do
+    for doc in conf/selmid.conf docs/directives.md; do
+        if ! grep -q "$n" "$top_srcdir/$doc"; then
+            echo "directive $n is not documented in $doc"
+            fail=1
+        fi
+    done
+done
+[ $fail = 0 ] && echo "ok: $(echo "$names" | wc -w) directives documented"
+exit $fail

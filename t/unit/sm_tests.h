@@ -1,0 +1,25 @@
+/* sm_tests.h: every unit-test suite, registered in run_unit.c (t/guards/tests-registered.sh checks
+ * that each t/unit/test_*.c suite appears there). */
+#ifndef SM_TESTS_H
+#define SM_TESTS_H
+
+#include <check.h>
+#include <apr_pools.h>
+
+Suite *sm_suite_crypto(void);
+Suite *sm_suite_url(void);
+Suite *sm_suite_cookie(void);
+Suite *sm_suite_attrs(void);
+Suite *sm_suite_json(void);
+Suite *sm_suite_jwt(void);
+Suite *sm_suite_config(void);
+Suite *sm_suite_session(void);
+Suite *sm_suite_oidc(void);
+Suite *sm_suite_authz(void);
+
+/* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
+extern apr_pool_t *sm_test_pool;
+void sm_test_setup(void);
+void sm_test_teardown(void);
+
+#endif
