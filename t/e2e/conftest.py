@@ -1,0 +1,209 @@
+"""Fixtures for mod_selmid's end-to-end tests.
+
+One session-wide set of services (OP, a second OP, memcached, an echo back end) on free loopback
+ports in a world-readable temporary directory; an httpd per test, each with its own configuration
+and error_log (attached to the report of a failing test). Everything is stopped by PID.
+"""
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lib.browser import Browser  # noqa: E402
+from lib.httpd import APPS_DIR, Conf, Httpd, default_module  # noqa: E402
+from lib.memcached import Memcached  # noqa: E402
+from lib.op import CLIENT_SECRET, OP, client  # noqa: E402
+from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
+
+SELMID_PATHS = ("/selmid", "/sso")
+
+
+@pytest.fixture(scope="session")
+def e2e_root():
+    root = tempfile.mkdtemp(prefix="selmid-e2e-", dir="/tmp")
+    os.chmod(root, 0o755)
+    yield root
+    if not os.environ.get("SELMID_KEEP"):
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def httpd_port():
+    """One port for every httpd of the session (one runs at a time), so the OP's clients can be
+    registered with their redirect_uri up front."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def secret():
+    return "s3cr3t-" + secrets.token_hex(24)
+
+
+def redirect_uris(port):
+    return [f"http://127.0.0.1:{port}{p}/callback" for p in SELMID_PATHS]
+
+
+def standard_clients(port):
+    uris = redirect_uris(port)
+    post_logout = [f"http://127.0.0.1:{port}/"]
+    return [
+        client("app", uris, post_logout=post_logout),
+        client("app-post", uris, auth="client_secret_post", post_logout=post_logout),
+        client("app-es", uris, alg="ES256", post_logout=post_logout),
+        client("app-ps", uris, alg="PS256", post_logout=post_logout),
+        client("app-hs", uris, alg="HS256", post_logout=post_logout),
+    ]
+
+
+@pytest.fixture(scope="session")
+def op(e2e_root, httpd_port):
+    o = OP(e2e_root, standard_clients(httpd_port), name="op").start()
+    yield o
+    o.stop()
+
+
+@pytest.fixture(scope="session")
+def op2(e2e_root, httpd_port):
+    o = OP(e2e_root, [client("app2", redirect_uris(httpd_port))], name="op2").start()
+    yield o
+    o.stop()
+
+
+@pytest.fixture(scope="session")
+def memcached(e2e_root):
+    m = Memcached(e2e_root).start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="session")
+def backend(e2e_root):
+    port = free_port()
+    p = Proc("backend", [sys.executable, os.path.join(APPS_DIR, "echo_backend.py"), str(port)],
+             os.path.join(e2e_root, "backend.log")).start()
+    wait_for(lambda: port_open(port), what="echo back end", alive=p.alive)
+    p.port = port
+    yield p
+    p.stop()
+
+
+class Stack:
+    """What a test works with: the services, and httpds it starts with its own configuration."""
+
+    def __init__(self, root, httpd_port, backend, op, secret, request):
+        self.root = root
+        self.httpd_port = httpd_port
+        self.backend = backend
+        self.op = op
+        self.secret = secret
+        self.request = request
+        self.httpds = []
+        self.extra = []  # other processes to stop at the end (OPs, memcacheds)
+        self._op2 = None
+        self._memcached = None
+        name = request.node.name
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
+        self.dir = tempfile.mkdtemp(prefix=safe + "-", dir=root)
+        os.chmod(self.dir, 0o755)
+
+    # services on demand
+    @property
+    def op2(self):
+        if self._op2 is None:
+            self._op2 = self.request.getfixturevalue("op2")
+        return self._op2
+
+    @property
+    def memcached(self):
+        if self._memcached is None:
+            self._memcached = self.request.getfixturevalue("memcached")
+        return self._memcached
+
+    def new_op(self, clients=None):
+        """A private OP for this test only (stopped at the end of the test)."""
+        o = OP(self.dir, clients or standard_clients(self.httpd_port), name="op-private").start()
+        self.extra.append(o)
+        return o
+
+    def new_memcached(self):
+        m = Memcached(self.dir).start()
+        self.extra.append(m)
+        return m
+
+    # configuration
+    def conf(self, store="shm", client_id="app", op=None, scope="openid email profile groups", selmid_path=None):
+        op = op or self.op
+        c = Conf()
+        c.server.append(f"SelmidSecret {self.secret}")
+        if store == "shm":
+            c.server.append("SelmidSessionStore shm")
+        elif store == "memcached":
+            c.server.append(f"SelmidSessionStore memcached {self.memcached.address}")
+        else:
+            c.server.append(f"SelmidSessionStore {store}")
+        if selmid_path:
+            c.server.append(f"SelmidPath {selmid_path}")
+        c.providers["op"] = [
+            f"SelmidIssuer {op.issuer}",
+            f"SelmidClientID {client_id}",
+            f"SelmidClientSecret {CLIENT_SECRET}",
+            f'SelmidScope "{scope}"',
+        ]
+        for path in ("/app", "/proxied"):
+            c.locations[path] = ["AuthType selmid", "SelmidProviders op", "Require valid-user"]
+        return c
+
+    def httpd(self, conf=None, start=True, faketime=False, loglevel="debug"):
+        h = Httpd(os.path.join(self.dir, f"httpd{len(self.httpds)}"), conf or self.conf(), self.httpd_port,
+                  self.backend.port, faketime=faketime, loglevel=loglevel)
+        self.httpds.append(h)
+        if start:
+            h.start()
+        return h
+
+    def browser(self):
+        return Browser()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.httpd_port}{path}"
+
+    def close(self):
+        for h in self.httpds:
+            h.stop()
+        for p in self.extra:
+            p.stop()
+        if self.op is not None:
+            try:
+                self.op.reset()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def stack(e2e_root, httpd_port, backend, op, secret, request):
+    module = default_module()
+    if not os.path.exists(module):
+        pytest.fail(f"mod_selmid not built: {module} is missing (set SELMID_MODULE or run tools/build.sh)")
+    s = Stack(e2e_root, httpd_port, backend, op, secret, request)
+    request.node._selmid_stack = s
+    yield s
+    s.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    s = getattr(item, "_selmid_stack", None)
+    if s is None or report.passed or report.when == "setup" and not report.failed:
+        return
+    for i, h in enumerate(s.httpds):
+        text = h.error_log_text()
+        if len(text) > 20000:
+            text = "...\n" + text[-20000:]
+        report.sections.append((f"httpd{i} error_log", text))

@@ -1,0 +1,120 @@
+"""A scripted browser on requests.Session: no automatic redirects, step-by-step flows."""
+import html
+import re
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+
+OP_FORM_RE = re.compile(r'<form method="post" action="(/interaction/[A-Za-z0-9_-]+/login)"')
+
+
+def set_cookies(resp):
+    """The Set-Cookie headers of a response, each as dict: name, value, attrs (lower-case keys)."""
+    out = []
+    for raw in resp.raw.headers.getlist("Set-Cookie"):
+        parts = [p.strip() for p in raw.split(";")]
+        name, _, value = parts[0].partition("=")
+        attrs = {}
+        for p in parts[1:]:
+            k, _, v = p.partition("=")
+            attrs[k.strip().lower()] = v.strip()
+        out.append({"name": name, "value": value, "attrs": attrs, "raw": raw})
+    return out
+
+
+def query(url):
+    """Query parameters of a URL as a dict of single values."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def with_query(url, **changes):
+    """url with query parameters replaced (value None removes the parameter)."""
+    parts = urlsplit(url)
+    q = parse_qs(parts.query, keep_blank_values=True)
+    for k, v in changes.items():
+        if v is None:
+            q.pop(k, None)
+        else:
+            q[k] = [v]
+    return urlunsplit(parts._replace(query=urlencode(q, doseq=True)))
+
+
+class FlowResult:
+    def __init__(self, response, steps, pending=None):
+        self.response = response  # the last response received
+        self.steps = steps  # every response on the way, in order
+        self.pending = pending  # the URL the flow stopped before (stop=...)
+
+    def find(self, predicate):
+        return [r for r in self.steps if predicate(r)]
+
+
+class Browser(requests.Session):
+    def __init__(self):
+        super().__init__()
+        self.headers["User-Agent"] = "selmid-e2e-browser/1.0"
+        self.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
+
+    def request(self, method, url, *args, **kwargs):
+        # requests' get() asks for redirects to be followed; this browser never does on its own.
+        kwargs["allow_redirects"] = kwargs.pop("follow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, url, *args, **kwargs)
+
+    def cookie(self, name):
+        for c in self.cookies:
+            if c.name == name:
+                return c.value
+        return None
+
+    def cookies_named(self, prefix):
+        return [c for c in self.cookies if c.name.startswith(prefix)]
+
+    def follow(self, url, user=None, password=None, tamper=None, stop=None, max_steps=25, first=None):
+        """Walk from url through redirects and the OP's login form.
+
+        tamper(next_url) -> url is applied to every redirect target before it is followed.
+        stop(next_url) -> True stops before following that URL (FlowResult.pending).
+        The walk ends at the first response that is neither a redirect nor the OP's login form.
+        """
+        steps = []
+        resp = first if first is not None else self.get(url)
+        for _ in range(max_steps):
+            steps.append(resp)
+            if resp.is_redirect:
+                nxt = urljoin(resp.url, resp.headers["Location"])
+                if tamper is not None:
+                    nxt = tamper(nxt)
+                if stop is not None and stop(nxt):
+                    return FlowResult(resp, steps, pending=nxt)
+                resp = self.get(nxt)
+                continue
+            m = OP_FORM_RE.search(resp.text) if resp.status_code == 200 else None
+            if m and user is not None:
+                action = urljoin(resp.url, html.unescape(m.group(1)))
+                resp = self.post(action, data={"username": user, "password": password, "action": "login"})
+                continue
+            break
+        else:
+            raise AssertionError(f"flow did not settle within {max_steps} steps")
+        return FlowResult(resp, steps)
+
+    def login(self, url, user="alice", password=None, **kwargs):
+        """Open url, sign in at the OP as user, follow back; returns the FlowResult."""
+        if password is None:
+            from .op import USERS
+            password = USERS[user][0]
+        return self.follow(url, user=user, password=password, **kwargs)
+
+    def cancel_login(self, url, **kwargs):
+        """Open url, press Cancel on the OP's form, follow back."""
+        resp = self.get(url)
+        steps = []
+        while resp.is_redirect:
+            steps.append(resp)
+            resp = self.get(urljoin(resp.url, resp.headers["Location"]))
+        m = OP_FORM_RE.search(resp.text)
+        assert m, "the OP's login form was expected"
+        steps.append(resp)
+        resp = self.post(urljoin(resp.url, m.group(1)), data={"action": "cancel"})
+        return self.follow(None, first=resp, **kwargs)
