@@ -81,8 +81,11 @@ unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);
 
 /* Directive argument parsers: NULL on success, else a message naming the problem (the caller
  * prefixes it with the directive name). */
-const char *sm_cfg_parse_secret(apr_pool_t *p, const char *arg, const unsigned char **secret,
-                                apr_size_t *len, const char **origin);
+/* "value" or "file:/path" (the file must not be world-readable; surrounding whitespace is dropped);
+ * at least min_len bytes. */
+const char *sm_cfg_parse_secret(apr_pool_t *p, const char *arg, apr_size_t min_len,
+                                const unsigned char **secret, apr_size_t *len,
+                                const char **origin);
 const char *sm_cfg_parse_path(apr_pool_t *p, const char *arg, const char **path);
 const char *sm_cfg_parse_seconds(const char *arg, long min, long max, apr_interval_time_t *out);
 const char *sm_cfg_parse_issuer(apr_pool_t *p, const char *arg, const char **issuer);

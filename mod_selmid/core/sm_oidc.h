@@ -28,8 +28,10 @@ apr_status_t sm_oidc_parse_discovery(apr_pool_t *p, const char *body, apr_size_t
 /* Per-process cache of one provider's metadata and JWKS. Thread safe. */
 typedef struct sm_provider_rt_t sm_provider_rt_t;
 
-sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cfg_t *cfg);
+sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cfg_t *cfg,
+                                        long http_timeout_ms);
 const sm_provider_cfg_t *sm_provider_rt_cfg(const sm_provider_rt_t *rt);
+long sm_provider_rt_timeout(const sm_provider_rt_t *rt);
 /* Metadata (fetched when absent or older than its lifetime). Copies into env->pool. */
 apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_meta_t **meta);
 /* The JWKS (owned by env->pool). refresh: fetch again unless fetched less than 60 s ago. */

@@ -1,2 +1,177 @@
-/* sm_provider.c: placeholder */
-#include "sm_core.h"
+/* sm_provider.c: the per-process cache of a provider's discovery document and JWKS. Readers copy
+ * what they need into their request pool under the mutex, so a refresh can drop the old copy. */
+#include "sm_oidc.h"
+#include "sm_http.h"
+#include "sm_json.h"
+#include <apr_thread_mutex.h>
+#include <string.h>
+
+#define META_TTL apr_time_from_sec(3600)
+#define META_RETRY apr_time_from_sec(5)    /* after a failed fetch, do not ask again sooner */
+#define JWKS_TTL apr_time_from_sec(3600)
+#define JWKS_MIN_REFRESH apr_time_from_sec(60) /* unknown kid: refetch at most this often */
+#define DOC_MAX (512 * 1024)
+
+typedef struct cached_doc_t {
+    apr_pool_t *pool; /* holds body; replaced on refresh */
+    const char *body;
+    apr_size_t len;
+    apr_time_t fetched;     /* 0: never */
+    apr_time_t last_try;    /* last fetch attempt */
+} cached_doc_t;
+
+struct sm_provider_rt_t {
+    const sm_provider_cfg_t *cfg;
+    apr_pool_t *pool;
+    apr_thread_mutex_t *mu;
+    long timeout_ms;
+    cached_doc_t meta;
+    cached_doc_t jwks;
+};
+
+sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cfg_t *cfg,
+                                        long http_timeout_ms)
+{
+    sm_provider_rt_t *rt = apr_pcalloc(pchild, sizeof(*rt));
+
+    rt->cfg = cfg;
+    /* a pool of our own: document pools are created and destroyed under rt->mu only */
+    if (apr_pool_create(&rt->pool, pchild) != APR_SUCCESS)
+        return NULL;
+    rt->timeout_ms = http_timeout_ms;
+    if (apr_thread_mutex_create(&rt->mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+        return NULL;
+    return rt;
+}
+
+const sm_provider_cfg_t *sm_provider_rt_cfg(const sm_provider_rt_t *rt)
+{
+    return rt->cfg;
+}
+
+long sm_provider_rt_timeout(const sm_provider_rt_t *rt)
+{
+    return rt->timeout_ms;
+}
+
+static const char *discovery_url(apr_pool_t *p, const char *issuer)
+{
+    apr_size_t n = strlen(issuer);
+
+    if (n && issuer[n - 1] == '/')
+        n--;
+    return apr_pstrcat(p, apr_pstrmemdup(p, issuer, n), "/.well-known/openid-configuration",
+                       NULL);
+}
+
+/* Fetches url into doc (called with rt->mu held). */
+static apr_status_t fetch_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_doc_t *doc,
+                              const char *what, const char *url)
+{
+    sm_http_req_t req = {.method = "GET", .url = url, .timeout_ms = rt->timeout_ms,
+                         .max_body = DOC_MAX};
+    sm_http_resp_t *resp = NULL;
+    const char *err = NULL;
+    apr_pool_t *np;
+    apr_status_t rv;
+
+    doc->last_try = sm_now(env);
+    req.headers = apr_table_make(env->pool, 1);
+    apr_table_set(req.headers, "Accept", "application/json");
+    rv = env->http->perform(env->http->baton, env->pool, &req, &resp, &err);
+    if (rv != APR_SUCCESS) {
+        sm_log(env->log, SM_LOG_ERROR, "SM20010: provider %s: cannot fetch the %s: %s",
+               rt->cfg->name, what, err ? err : "transport error");
+        return rv;
+    }
+    if (resp->status != 200) {
+        sm_log(env->log, SM_LOG_ERROR, "SM20011: provider %s: fetching the %s answered HTTP %d",
+               rt->cfg->name, what, resp->status);
+        return APR_EGENERAL;
+    }
+    if (apr_pool_create(&np, rt->pool) != APR_SUCCESS)
+        return APR_ENOMEM;
+    if (doc->pool)
+        apr_pool_destroy(doc->pool);
+    doc->pool = np;
+    doc->body = apr_pstrmemdup(np, resp->body, resp->body_len);
+    doc->len = resp->body_len;
+    doc->fetched = sm_now(env);
+    sm_log(env->log, SM_LOG_INFO, "SM20012: provider %s: fetched the %s (%lu bytes)",
+           rt->cfg->name, what, (unsigned long)resp->body_len);
+    return APR_SUCCESS;
+}
+
+/* Copies the cached document into the request pool, fetching it first when stale. A stale copy
+ * is still used when a refresh fails. */
+static apr_status_t get_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_doc_t *doc,
+                            const char *what, const char *url, apr_time_t ttl, bool force,
+                            const char **body, apr_size_t *len)
+{
+    apr_time_t now = sm_now(env);
+    apr_status_t rv = APR_SUCCESS;
+    bool stale = !doc->fetched || now - doc->fetched >= ttl;
+
+    apr_thread_mutex_lock(rt->mu);
+    if ((stale || force) && (!doc->last_try || now - doc->last_try >= (force ? JWKS_MIN_REFRESH
+                                                                             : META_RETRY))) {
+        rv = fetch_doc(env, rt, doc, what, url);
+        if (rv != APR_SUCCESS && doc->fetched) {
+            sm_log(env->log, SM_LOG_WARN, "SM20013: provider %s: using the cached %s",
+                   rt->cfg->name, what);
+            rv = APR_SUCCESS;
+        }
+    } else if (!doc->fetched) {
+        rv = APR_EAGAIN; /* the last attempt failed moments ago */
+        sm_log(env->log, SM_LOG_ERROR,
+               "SM20014: provider %s: the %s is unavailable (last fetch failed)", rt->cfg->name,
+               what);
+    }
+    if (rv == APR_SUCCESS) {
+        *body = apr_pstrmemdup(env->pool, doc->body, doc->len);
+        *len = doc->len;
+    }
+    apr_thread_mutex_unlock(rt->mu);
+    return rv;
+}
+
+apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_meta_t **meta)
+{
+    const char *body, *err = NULL;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = get_doc(env, rt, &rt->meta, "discovery document", discovery_url(env->pool,
+                 rt->cfg->issuer), META_TTL, false, &body, &len);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = sm_oidc_parse_discovery(env->pool, body, len, rt->cfg->issuer, meta, &err);
+    if (rv != APR_SUCCESS)
+        sm_log(env->log, SM_LOG_ERROR, "SM20015: provider %s: discovery document refused: %s",
+               rt->cfg->name, err ? err : "invalid");
+    return rv;
+}
+
+apr_status_t sm_provider_jwks(const sm_env_t *env, sm_provider_rt_t *rt, bool refresh,
+                              json_t **jwks)
+{
+    sm_op_meta_t *meta;
+    const char *body, *err = NULL;
+    apr_size_t len;
+    apr_status_t rv;
+    json_t *j;
+
+    if ((rv = sm_provider_meta(env, rt, &meta)) != APR_SUCCESS)
+        return rv;
+    rv = get_doc(env, rt, &rt->jwks, "JWKS", meta->jwks_uri, JWKS_TTL, refresh, &body, &len);
+    if (rv != APR_SUCCESS)
+        return rv;
+    j = sm_json_parse(env->pool, body, len, &err);
+    if (!j || !json_is_array(json_object_get(j, "keys"))) {
+        sm_log(env->log, SM_LOG_ERROR, "SM20016: provider %s: JWKS is not a key set: %s",
+               rt->cfg->name, err ? err : "no keys array");
+        return APR_EGENERAL;
+    }
+    *jwks = j;
+    return APR_SUCCESS;
+}

@@ -46,6 +46,10 @@ typedef enum {
 const char *sm_sess_result_str(sm_sess_result_e r);
 bool sm_session_id_wellformed(const char *id);
 
+/* "selmid:" + kind + base64url(HMAC(index key, kind + id)): what the store sees instead of an id,
+ * so that a reader of the store cannot rebuild a cookie. */
+const char *sm_store_key(apr_pool_t *p, const sm_keys_t *keys, const char *kind, const char *id);
+
 /* A new session with a fresh id, saved to env->store. */
 apr_status_t sm_session_create(const sm_env_t *env, const sm_keys_t *keys,
                                const sm_session_policy_t *pol, const char *provider,

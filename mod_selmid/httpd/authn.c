@@ -1,2 +1,221 @@
-/* authn.c placeholder */
-#include <httpd.h>
+/* authn.c: `AuthType selmid`: scrub spoofable incoming names, find the session, hand the identity
+ * to the application, or decide what a request without a session gets. */
+#include "glue.h"
+#include "sm_attrs.h"
+#include "sm_cookie.h"
+#include "sm_url.h"
+#include <apr_lib.h>
+
+APLOG_USE_MODULE(selmid);
+
+sm_req_t *sm_req(request_rec *r)
+{
+    sm_req_t *rq = ap_get_module_config(r->request_config, &selmid_module);
+
+    if (!rq) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        ap_set_module_config(r->request_config, &selmid_module, rq);
+    }
+    return rq;
+}
+
+static bool is_ours(request_rec *r)
+{
+    const char *t = ap_auth_type(r);
+    return t && strcasecmp(t, SM_AUTH_TYPE) == 0;
+}
+
+typedef struct scrub_ctx_t {
+    apr_array_header_t *names;
+    const char *cgi_prefix;
+} scrub_ctx_t;
+
+static int scrub_one(void *rec, const char *key, const char *value)
+{
+    scrub_ctx_t *ctx = rec;
+
+    if (sm_attr_is_reserved(key, ctx->cgi_prefix))
+        APR_ARRAY_PUSH(ctx->names, const char *) = key;
+    return 1;
+}
+
+static void scrub_table(request_rec *r, apr_table_t *t, const char *cgi_prefix, const char *what)
+{
+    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
+    scrub_ctx_t ctx = {names, cgi_prefix};
+    int i;
+
+    apr_table_do(scrub_one, &ctx, t, NULL);
+    for (i = 0; i < names->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(names, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "SM30040: removed the incoming %s '%s': it could spoof an identity "
+                      "attribute",
+                      what, sm_attr_cgi_name(r->pool, n));
+        apr_table_unset(t, n);
+    }
+}
+
+void sm_scrub(request_rec *r, const sm_dir_cfg_t *d)
+{
+    sm_req_t *rq = sm_req(r);
+    const char *cgi_prefix;
+
+    if (rq->scrubbed)
+        return;
+    rq->scrubbed = true;
+    cgi_prefix = sm_attr_cgi_name(r->pool, sm_cfg_prefix(d));
+    scrub_table(r, r->headers_in, cgi_prefix, "header");
+    scrub_table(r, r->subprocess_env, cgi_prefix, "variable");
+}
+
+/* Sets r->user and the claims as headers and/or variables. */
+static int export_identity(request_rec *r, const sm_dir_cfg_t *d, const sm_session_t *s)
+{
+    const char *prefix = sm_cfg_prefix(d), *k, *ru_claim = sm_cfg_remote_user_claim(d);
+    int pass = sm_cfg_pass_as(d);
+    sm_enc_e enc = sm_cfg_encoding(d);
+    json_t *v, *ru = json_object_get(s->claims, ru_claim);
+    const char *user;
+
+    user = ru ? sm_attr_render(r->pool, ru, SM_ENC_UTF8) : "";
+    if (!*user) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM30032: the session has no claim '%s' for REMOTE_USER "
+                      "(SelmidRemoteUserClaim)",
+                      ru_claim);
+        return sm_page_error(r, HTTP_FORBIDDEN, "Access denied",
+                             "Your account does not provide the identity this site needs.");
+    }
+    r->user = apr_pstrdup(r->pool, user);
+    json_object_foreach(s->claims, k, v)
+    {
+        const char *name = sm_attr_name(r->pool, prefix, k);
+        const char *val = sm_attr_render(r->pool, v, enc);
+        if (pass & SM_PASS_HEADERS)
+            apr_table_setn(r->headers_in, name, val);
+        if (pass & SM_PASS_ENV)
+            apr_table_setn(r->subprocess_env, name, val);
+    }
+    return OK;
+}
+
+/* Not a top-level navigation: answer 401 instead of redirecting. */
+static bool not_navigation(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+
+    if (r->method_number != M_GET)
+        return true;
+    if (apr_table_get(r->headers_in, "X-Requested-With"))
+        return true;
+    if (accept && ap_strcasestr(accept, "application/json") && !ap_strcasestr(accept, "text/html"))
+        return true;
+    if (mode && strcasecmp(mode, "navigate") != 0)
+        return true;
+    return false;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg_t *d)
+{
+    apr_array_header_t *names = d->providers;
+    const char *target;
+
+    switch (sm_cfg_unauth(d)) {
+    case SM_UNAUTH_PASS:
+        r->user = apr_pstrdup(r->pool, ""); /* lets `Require valid-user` through with no identity */
+        return OK;
+    case SM_UNAUTH_401:
+        return sm_page_error(r, HTTP_UNAUTHORIZED, "Login required",
+                             "You need to log in to see this page.");
+    case SM_UNAUTH_403:
+        return sm_page_error(r, HTTP_FORBIDDEN, "Access denied",
+                             "You need to log in to see this page.");
+    default:
+        break;
+    }
+    if (not_navigation(r))
+        return sm_page_error(r, HTTP_UNAUTHORIZED, "Login required",
+                             "You need to log in to see this page.");
+    if (!names) {
+        apr_hash_index_t *hi;
+        names = apr_array_make(r->pool, 4, sizeof(const char *));
+        for (hi = apr_hash_first(r->pool, srv->cfg->providers); hi; hi = apr_hash_next(hi))
+            APR_ARRAY_PUSH(names, const char *) = apr_hash_this_key(hi);
+        qsort(names->elts, names->nelts, sizeof(const char *), compare_names);
+    }
+    target = r->unparsed_uri;
+    if (sm_url_check_local_target(target))
+        target = "/";
+    if (names->nelts == 1)
+        return sm_redirect_to_login(r, srv, APR_ARRAY_IDX(names, 0, const char *), target);
+    return sm_page_providers(r, srv, names, target);
+}
+
+int sm_check_authn(request_rec *r)
+{
+    sm_srv_t *srv;
+    sm_dir_cfg_t *d;
+    sm_req_t *rq;
+    sm_session_t *s = NULL;
+    sm_env_t *env;
+    const char *cookie;
+    sm_sess_result_e res;
+
+    if (!is_ours(r))
+        return DECLINED;
+    srv = sm_srv(r->server);
+    d = sm_dir(r);
+    rq = sm_req(r);
+    sm_scrub(r, d);
+    if (!srv->ready) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM30030: AuthType selmid but mod_selmid is not set up for this server");
+        return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
+                             "The login service is not configured.");
+    }
+    if (r->main && sm_req(r->main)->session) { /* a subrequest: its parent's session */
+        rq->session = sm_req(r->main)->session;
+        return export_identity(r, d, rq->session);
+    }
+    env = sm_env(r, srv);
+    cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
+                           sm_cfg_cookie_name(srv->cfg));
+    res = sm_session_load(env, &srv->keys, &srv->policy, cookie, &s);
+    if (res == SM_SESS_OK) {
+        if (sm_session_touch(env, &srv->keys, &srv->policy, s) != APR_SUCCESS)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "SM30033: could not refresh the session's idle timer");
+        rq->session = s;
+        return export_identity(r, d, s);
+    }
+    if (res == SM_SESS_STORE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM30020: session store (%s) unreachable: request denied",
+                      srv->store->name);
+        return sm_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
+                             "The login service is temporarily unavailable. Please try again "
+                             "later.");
+    }
+    if (res != SM_SESS_NONE) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30031: session not accepted: %s",
+                      sm_sess_result_str(res));
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), "", "/", 0,
+                                      ap_http_scheme(r)[4] == 's', "Lax"));
+    }
+    return unauthenticated(r, srv, d);
+}
+
+int sm_fixups(request_rec *r)
+{
+    if (is_ours(r))
+        sm_scrub(r, sm_dir(r));
+    return DECLINED;
+}

@@ -1,0 +1,97 @@
+/* glue.h: what the httpd glue files share. The glue turns httpd requests and configuration into
+ * calls of the core and stays thin. */
+#ifndef SM_GLUE_H
+#define SM_GLUE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <ap_socache.h>
+#include <apr_global_mutex.h>
+
+#include "sm_core.h"
+#include "sm_config.h"
+#include "sm_session.h"
+#include "sm_store.h"
+#include "sm_http.h"
+#include "sm_oidc.h"
+
+extern module AP_MODULE_DECLARE_DATA selmid_module;
+
+#define SM_AUTH_TYPE "selmid"
+#define SM_SHM_MUTEX_TYPE "selmid-shm"
+
+/* The server config record: the parsed configuration plus this process's runtime. */
+typedef struct sm_srv_t {
+    sm_server_cfg_t *cfg;
+    bool used;            /* some location of this server uses AuthType selmid */
+    bool ready;           /* runtime built (child_init) */
+    sm_keys_t keys;
+    sm_session_policy_t policy;
+    apr_hash_t *rt;       /* provider name -> sm_provider_rt_t*, this process */
+    const sm_store_t *store;
+    const sm_http_t *http;
+    sm_memcached_cfg_t *mc; /* parsed SelmidSessionStore memcached list */
+    apr_size_t shm_size;    /* SelmidSessionStore shm SIZE */
+} sm_srv_t;
+
+/* The per-request record (r->request_config). */
+typedef struct sm_req_t {
+    sm_session_t *session;
+    bool scrubbed;
+} sm_req_t;
+
+static inline sm_srv_t *sm_srv(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &selmid_module);
+}
+
+static inline sm_dir_cfg_t *sm_dir(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &selmid_module);
+}
+
+sm_req_t *sm_req(request_rec *r);
+
+/* config.c */
+extern const command_rec sm_directives[];
+void *sm_create_server_config(apr_pool_t *p, server_rec *s);
+void *sm_merge_server_config(apr_pool_t *p, void *base, void *add);
+void *sm_create_dir_config(apr_pool_t *p, char *dir);
+void *sm_merge_dir_config(apr_pool_t *p, void *base, void *add);
+/* post-config checks that need the whole configuration: NULL when fine */
+const char *sm_config_check(apr_pool_t *p, server_rec *s);
+
+/* ports.c: the request's core environment */
+sm_env_t *sm_env(request_rec *r, const sm_srv_t *srv);
+sm_env_t *sm_env_server(apr_pool_t *p, server_rec *s, const sm_srv_t *srv);
+
+/* store_socache.c */
+apr_status_t sm_shm_post_config(apr_pool_t *pconf, server_rec *s, apr_size_t size);
+apr_status_t sm_shm_child_init(apr_pool_t *pchild, server_rec *s);
+const sm_store_t *sm_shm_store(void);
+
+/* authn.c, authz.c */
+int sm_check_authn(request_rec *r);
+int sm_fixups(request_rec *r);
+void sm_register_authz(apr_pool_t *p);
+/* Removes spoofable incoming names for this location (idempotent per request). */
+void sm_scrub(request_rec *r, const sm_dir_cfg_t *d);
+
+/* endpoints.c */
+int sm_quick_handler(request_rec *r, int lookup);
+/* Sends the browser to <SelmidPath>/login for provider (302). */
+int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provider,
+                         const char *target);
+
+/* pages.c: every page sets no-store and a strict CSP; all text is escaped. Returns DONE/OK. */
+int sm_page_error(request_rec *r, int status, const char *title, const char *message);
+int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,
+                      const char *target);
+int sm_page_logged_out(request_rec *r);
+void sm_no_cache(request_rec *r);
+
+#endif

@@ -1,2 +1,72 @@
-/* pages.c placeholder */
-#include <httpd.h>
+/* pages.c: the small pages mod_selmid shows itself (errors, the provider list, logged out). No
+ * external resources, no scripts; every dynamic text is HTML-escaped. */
+#include "glue.h"
+#include "sm_url.h"
+
+static const char page_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<title>%s</title><style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em "
+    "auto;padding:0 1em;color:#1a1a1a;line-height:1.5}h1{font-size:1.4em}a.provider{display:block;"
+    "margin:.6em 0;padding:.7em 1em;border:1px solid #555;border-radius:.4em;color:#1a1a1a;"
+    "text-decoration:none}a.provider:focus,a.provider:hover{outline:3px solid #1a5fb4}</style>"
+    "</head><body><main>\n";
+static const char page_tail[] = "</main></body></html>\n";
+
+void sm_no_cache(request_rec *r)
+{
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+}
+
+static int send_page(request_rec *r, int status, const char *title, const char *body_html)
+{
+    sm_no_cache(r);
+    apr_table_setn(r->err_headers_out, "Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+                   "form-action 'self'");
+    apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
+    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    r->status = status;
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rprintf(r, page_head, sm_html_escape(r->pool, title));
+    ap_rputs(body_html, r);
+    ap_rputs(page_tail, r);
+    return DONE;
+}
+
+int sm_page_error(request_rec *r, int status, const char *title, const char *message)
+{
+    const char *body = apr_psprintf(r->pool, "<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n",
+                                    sm_html_escape(r->pool, title),
+                                    sm_html_escape(r->pool, message),
+                                    "<a href=\"/\">Home</a>");
+    return send_page(r, status, title, body);
+}
+
+int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,
+                      const char *target)
+{
+    const char *body = "<h1>Log in</h1>\n<p>Choose how to log in:</p>\n<nav aria-label=\"Login "
+                       "providers\">\n";
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(names, i, const char *);
+        char *u = apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/login", NULL);
+        u = sm_url_add_param(r->pool, u, "provider", n);
+        u = sm_url_add_param(r->pool, u, "target", target);
+        body = apr_pstrcat(r->pool, body, "<a class=\"provider\" href=\"",
+                           sm_html_escape(r->pool, u), "\">", sm_html_escape(r->pool, n),
+                           "</a>\n", NULL);
+    }
+    body = apr_pstrcat(r->pool, body, "</nav>\n", NULL);
+    return send_page(r, HTTP_OK, "Log in", body);
+}
+
+int sm_page_logged_out(request_rec *r)
+{
+    return send_page(r, HTTP_OK, "Logged out",
+                     "<h1>Logged out</h1>\n<p>You have been logged out of this site.</p>\n");
+}

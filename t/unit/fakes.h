@@ -3,6 +3,7 @@
 #define SM_FAKES_H
 
 #include "sm_core.h"
+#include <apr_hash.h>
 #include "sm_http.h"
 #include "sm_store.h"
 
