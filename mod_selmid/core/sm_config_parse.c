@@ -116,6 +116,21 @@ const char *sm_cfg_parse_seconds(const char *arg, long min, long max, apr_interv
     return NULL;
 }
 
+/* The authority starts with a loopback host, followed by a port, a path or nothing. */
+static bool is_loopback_host(const char *authority)
+{
+    static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+    size_t i, n;
+
+    for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        n = strlen(hosts[i]);
+        if (strncmp(authority, hosts[i], n) == 0 &&
+            (authority[n] == '\0' || authority[n] == ':' || authority[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 /* http(s)://host[:port][/path], no query, fragment, userinfo or whitespace. http only for a
  * loopback host (tests, a demo). */
 const char *sm_cfg_parse_issuer(apr_pool_t *p, const char *arg, const char **issuer)
@@ -129,8 +144,7 @@ const char *sm_cfg_parse_issuer(apr_pool_t *p, const char *arg, const char **iss
         rest = arg + 7;
     else
         return apr_psprintf(p, "'%s' is not an https URL", arg);
-    loopback = strncmp(rest, "127.0.0.1", 9) == 0 || strncmp(rest, "localhost", 9) == 0 ||
-               strncmp(rest, "[::1]", 5) == 0;
+    loopback = is_loopback_host(rest);
     if (arg[4] == ':' && !loopback)
         return apr_psprintf(p, "'%s' must use https (http is allowed for loopback hosts only)",
                             arg);
