@@ -3,7 +3,9 @@
 # conf/selmid.conf and docs/directives.md.
 : "${top_srcdir:=.}"
 src="$top_srcdir/mod_selmid/httpd/config.c"
-names=$(sed -n 's/.*AP_INIT_[A-Z0-9]*("\([A-Za-z<][A-Za-z]*\)".*/\1/p' "$src" | tr -d '<' | sort -u)
+# the entries of the command table: SRV("Name", ...), DIR("Name", ...), AP_INIT_*("Name", ...)
+names=$(sed -n '/^const command_rec sm_directives/,/^};/p' "$src" |
+        grep -oE '(SRV|DIR|AP_INIT_[A-Z0-9_]+)\("<?[A-Za-z]+"' | sed -E 's/.*\("<?([A-Za-z]+)"/\1/' | sort -u)
 [ -n "$names" ] || { echo "no directives found in $src"; exit 1; }
 fail=0
 for n in $names; do
