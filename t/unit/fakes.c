@@ -155,6 +155,7 @@ static apr_status_t fhttp_perform(void *baton, apr_pool_t *p, const sm_http_req_
     h->last.url = apr_pstrdup(h->pool, req->url);
     h->last.body = req->body ? apr_pstrmemdup(h->pool, req->body, req->body_len) : NULL;
     h->last.headers = req->headers ? apr_table_copy(h->pool, req->headers) : NULL;
+    APR_ARRAY_PUSH(h->reqs, sm_http_req_t) = h->last;
     if (!r) {
         *err = "fake: connection refused";
         return APR_ECONNREFUSED;
@@ -168,6 +169,7 @@ void fake_http_init(fake_http_t *h, apr_pool_t *p)
     memset(h, 0, sizeof(*h));
     h->pool = p;
     h->routes = apr_hash_make(p);
+    h->reqs = apr_array_make(p, 8, sizeof(sm_http_req_t));
     h->port.perform = fhttp_perform;
     h->port.baton = h;
 }
@@ -199,4 +201,13 @@ void fake_env_init(fake_env_t *f, apr_pool_t *p, apr_time_t now)
     f->env.rand = &f->rand.port;
     f->env.store = &f->store.port;
     f->env.http = &f->http.port;
+}
+
+const sm_http_req_t *fake_http_find(const fake_http_t *h, const char *url)
+{
+    int i;
+    for (i = h->reqs->nelts - 1; i >= 0; i--)
+        if (strcmp(APR_ARRAY_IDX(h->reqs, i, sm_http_req_t).url, url) == 0)
+            return &APR_ARRAY_IDX(h->reqs, i, sm_http_req_t);
+    return NULL;
 }

@@ -51,10 +51,14 @@ typedef struct fake_http_t {
     apr_hash_t *routes; /* "GET https://..." -> sm_http_resp_t* */
     int calls;
     sm_http_req_t last;
+    apr_array_header_t *reqs; /* every request (sm_http_req_t), in order */
 } fake_http_t;
 void fake_http_init(fake_http_t *h, apr_pool_t *p);
 void fake_http_route(fake_http_t *h, const char *method, const char *url, int status,
                      const char *content_type, const char *body);
+
+/* The last request made to url, or NULL. */
+const sm_http_req_t *fake_http_find(const fake_http_t *h, const char *url);
 
 /* All of the above wired into an env. */
 typedef struct fake_env_t {

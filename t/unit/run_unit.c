@@ -35,6 +35,7 @@ int main(void)
     srunner_add_suite(sr, sm_suite_session());
     srunner_add_suite(sr, sm_suite_oidc());
     srunner_add_suite(sr, sm_suite_authz());
+    srunner_add_suite(sr, sm_suite_flow());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
