@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+"""mod_selmid benchmark: requests/s and p99 latency of an authenticated 4 KiB static file.
+
+In one run, on loopback, with httpd pinned to one core and wrk to the other:
+  plain httpd | mod_selmid shm | mod_selmid memcached | mod_auth_openidc shm | mod_auth_openidc
+  memcached (Debian's libapache2-mod-auth-openidc), both modules logged in against the same local
+  OpenID Provider (oidc-provider), then worker RSS over a long authenticated run of mod_selmid.
+Prints a Markdown report (ratios against plain httpd). Not a test: no pass/fail on timings.
+
+  python3 tools/bench/bench.py [--duration 10] [--connections 32] [--rss-requests 200000]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "t", "e2e"))
+
+from lib.browser import Browser  # noqa: E402
+from lib.memcached import Memcached  # noqa: E402
+from lib.op import OP, client, CLIENT_SECRET  # noqa: E402
+from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
+
+MODDIR = "/usr/lib/apache2/modules"
+HTTPD = shutil.which("apache2") or "/usr/sbin/apache2"
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+BASE_MODULES = ["mpm_event", "authn_core", "authz_core", "authz_user", "socache_shmcb", "mime",
+                "log_config", "unixd"]
+
+
+def builtin_modules():
+    out = subprocess.run([HTTPD, "-l"], capture_output=True, text=True).stdout
+    return {m.strip()[4:-2] for m in out.splitlines() if m.strip().startswith("mod_")}
+
+
+def conf_common(root, port, extra_modules):
+    builtin = builtin_modules()
+    mods = "\n".join(f"LoadModule {m}_module {MODDIR}/mod_{m}.so" for m in BASE_MODULES if m not in builtin)
+    mods += "\n" + "\n".join(extra_modules)
+    user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
+    return f"""ServerRoot "{root}"
+{mods}
+{user}ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile "{root}/httpd.pid"
+DefaultRuntimeDir "{root}"
+ErrorLog "{root}/error.log"
+LogLevel warn
+TypesConfig /etc/mime.types
+DocumentRoot "{root}/htdocs"
+KeepAlive On
+MaxKeepAliveRequests 0
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 64
+MaxRequestWorkers 128
+MinSpareThreads 64
+MaxSpareThreads 128
+<Directory "{root}/htdocs">
+    Require all granted
+</Directory>
+"""
+
+
+def write_tree(root):
+    os.makedirs(os.path.join(root, "htdocs", "protected"), exist_ok=True)
+    body = (b"mod_selmid benchmark payload " * 200)[:4096]
+    for p in ("file.html", "protected/file.html"):
+        with open(os.path.join(root, "htdocs", p), "wb") as f:
+            f.write(body)
+    os.chmod(root, 0o755)
+    for d, _, files in os.walk(root):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
+
+
+def selmid_conf(root, port, op, store):
+    module = os.environ.get("SELMID_MODULE", os.path.join(REPO, "build", ".libs", "mod_selmid.so"))
+    c = conf_common(root, port, [f"LoadModule selmid_module {module}"])
+    return c + f"""SelmidSecret {SECRET}
+SelmidSessionStore {store}
+<SelmidProvider op>
+    SelmidIssuer {op.issuer}
+    SelmidClientID bench-selmid-{port}
+    SelmidClientSecret {CLIENT_SECRET}
+    SelmidScope "openid email profile"
+</SelmidProvider>
+<Location /protected>
+    AuthType selmid
+    Require valid-user
+</Location>
+"""
+
+
+def openidc_conf(root, port, op, store, mc):
+    c = conf_common(root, port, [f"LoadModule auth_openidc_module {MODDIR}/mod_auth_openidc.so"])
+    cache = "OIDCCacheType shm" if store == "shm" else f'OIDCCacheType memcache\nOIDCMemCacheServers "{mc}"'
+    return c + f"""OIDCProviderMetadataURL {op.issuer}/.well-known/openid-configuration
+OIDCClientID bench-openidc-{port}
+OIDCClientSecret {CLIENT_SECRET}
+OIDCRedirectURI http://127.0.0.1:{port}/protected/redirect_uri
+OIDCCryptoPassphrase {SECRET}
+OIDCScope "openid email profile"
+OIDCPKCEMethod S256
+OIDCSessionType server-cache
+{cache}
+<Location /protected>
+    AuthType openid-connect
+    Require valid-user
+</Location>
+"""
+
+
+class Httpd:
+    def __init__(self, name, workdir, port, conf_fn):
+        self.name = name
+        self.port = port
+        self.root = os.path.join(workdir, name)
+        write_tree(self.root)
+        self.conf = os.path.join(self.root, "httpd.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf_fn(self.root, port))
+        argv = ["taskset", "-c", "0", HTTPD, "-d", self.root, "-f", self.conf, "-DFOREGROUND"]
+        self.proc = Proc(name, argv, os.path.join(self.root, "stdout.log"))
+
+    def start(self):
+        self.proc.start()
+        wait_for(lambda: port_open(self.port), timeout=20, what=self.name, alive=self.proc.alive)
+        return self
+
+    def stop(self):
+        self.proc.stop()
+        wait_for(lambda: not port_open(self.port), timeout=20, what=f"{self.name} to stop")
+
+    def worker_rss_kb(self):
+        """Resident memory of the worker processes (children of the foreground parent), KiB."""
+        out = subprocess.run(["ps", "-o", "ppid=,rss=", "-e"], capture_output=True, text=True).stdout
+        rows = [line.split() for line in out.splitlines() if line.strip()]
+        return sum(int(rss) for ppid, rss in rows if int(ppid) == self.proc.pid)
+
+
+def login_cookie(url, user="alice"):
+    b = Browser()
+    res = b.login(url, user=user)
+    r = res.response
+    if r.status_code != 200 or len(r.content) != 4096:
+        raise RuntimeError(f"login to {url} ended with HTTP {r.status_code}")
+    return "; ".join(f"{c.name}={c.value}" for c in b.cookies if c.domain in ("127.0.0.1", "127.0.0.1.local", ""))
+
+
+def wrk(url, cookie, duration, connections):
+    argv = ["taskset", "-c", "1", "wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
+    if cookie:
+        argv += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if non2xx or errors:
+        raise RuntimeError(f"wrk saw failures for {url}:\n{out}")
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "requests": total}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--rss-requests", type=int, default=200000)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="selmid-bench-")
+    os.chmod(work, 0o755)
+    ports = {k: free_port() for k in ("plain", "selmid-shm", "selmid-mc", "openidc-shm", "openidc-mc")}
+    clients = []
+    for k, p in ports.items():
+        if k.startswith("selmid"):
+            clients.append(client(f"bench-selmid-{p}", [f"http://127.0.0.1:{p}/selmid/callback"]))
+        elif k.startswith("openidc"):
+            clients.append(client(f"bench-openidc-{p}", [f"http://127.0.0.1:{p}/protected/redirect_uri"]))
+    op = OP(work, clients, name="bench-op").start()
+    mc = Memcached(work).start()
+    configs = [
+        ("plain httpd", "plain", lambda r, p: conf_common(r, p, []), "/file.html"),
+        ("mod_selmid, shm", "selmid-shm", lambda r, p: selmid_conf(r, p, op, "shm"), "/protected/file.html"),
+        ("mod_selmid, memcached", "selmid-mc", lambda r, p: selmid_conf(r, p, op, f"memcached {mc.address}"),
+         "/protected/file.html"),
+        ("mod_auth_openidc, shm", "openidc-shm", lambda r, p: openidc_conf(r, p, op, "shm", mc.address),
+         "/protected/file.html"),
+        ("mod_auth_openidc, memcached", "openidc-mc", lambda r, p: openidc_conf(r, p, op, "memcache", mc.address),
+         "/protected/file.html"),
+    ]
+    results = {}
+    rss = None
+    try:
+        for label, key, conf, path in configs:
+            h = Httpd(key, work, ports[key], conf).start()
+            try:
+                url = f"http://127.0.0.1:{h.port}{path}"
+                cookie = login_cookie(url) if key != "plain" else None
+                wrk(url, cookie, 2, args.connections)  # warm-up
+                results[key] = (label, wrk(url, cookie, args.duration, args.connections))
+                if key == "selmid-shm":
+                    before = h.worker_rss_kb()
+                    done = 0
+                    while done < args.rss_requests:
+                        done += wrk(url, cookie, 5, args.connections)["requests"]
+                    after = h.worker_rss_kb()
+                    rss = (before, after, done)
+            finally:
+                h.stop()
+    finally:
+        mc.stop()
+        op.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    plain = results["plain"][1]["rps"]
+    print(f"Measured {time.strftime('%Y-%m-%d')}, {args.duration}s per configuration, {args.connections} "
+          f"connections, httpd (event MPM) on CPU 0, wrk on CPU 1, 4 KiB static file, keep-alive.\n")
+    print("| configuration | requests/s | p99 latency (ms) | ratio to plain httpd |")
+    print("|---|---:|---:|---:|")
+    for key in ports:
+        label, r = results[key]
+        print(f"| {label} | {r['rps']:.0f} | {r['p99_ms']:.2f} | {r['rps'] / plain:.2f} |")
+    s_shm, o_shm = results["selmid-shm"][1]["rps"], results["openidc-shm"][1]["rps"]
+    s_mc, o_mc = results["selmid-mc"][1]["rps"], results["openidc-mc"][1]["rps"]
+    print(f"\nmod_selmid / mod_auth_openidc: shm {s_shm / o_shm:.2f}, memcached {s_mc / o_mc:.2f}")
+    if rss:
+        print(f"\nmod_selmid (shm) worker RSS: {rss[0]} KiB before, {rss[1]} KiB after {rss[2]} "
+              f"authenticated requests ({(rss[1] - rss[0]) / max(rss[0], 1) * 100:+.1f} %)")
+
+
+if __name__ == "__main__":
+    main()
