@@ -13,9 +13,10 @@ typedef enum {
 } sm_enc_e;
 
 /* The text form of a claim value: strings as they are, numbers/booleans as JSON text, arrays
- * joined with ';' with ';' inside an element escaped as "\;" (as mod_shib does), objects as
- * compact JSON, null as "". Then control characters (C0, DEL) are removed and enc applied.
- * Never returns NULL. */
+ * joined with ';' with ';' inside an element escaped as "\;" (as mod_shib does; a backslash
+ * itself is left as is), nested arrays and objects as compact JSON, null as "". Then control
+ * characters (C0, DEL, C1 U+0080..U+009F) are removed, invalid UTF-8 is replaced by U+FFFD
+ * ('?' in latin1) and enc applied. Never returns NULL. */
 char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc);
 
 /* A safe header/environment name for a claim: prefix + claim name with every character outside
@@ -26,9 +27,11 @@ char *sm_attr_name(apr_pool_t *p, const char *prefix, const char *claim);
 char *sm_attr_cgi_name(apr_pool_t *p, const char *name);
 
 /* True when name (a header or variable name from the client) would, after CGI normalisation,
- * collide with one that mod_selmid sets: anything starting with the normalised prefix, or one of
- * the fixed names (REMOTE_USER, AUTH_TYPE, ...). cgi_prefix must be normalised already. Header
- * names are also compared in their HTTP_ form. */
+ * collide with one that mod_selmid sets: anything starting with the normalised prefix (when not
+ * empty), or one of the fixed names REMOTE_USER and AUTH_TYPE. cgi_prefix must be normalised
+ * already. A name that normalises to "HTTP_" + one of those is reserved too. For this check
+ * every character other than a letter or digit counts as '_' (some gateways also map '.' and
+ * ' ' to '_'), so "Selmid-Sub", "selmid_sub" and "Selmid.Sub" all collide with SELMID_. */
 bool sm_attr_is_reserved(const char *name, const char *cgi_prefix);
 
 #endif

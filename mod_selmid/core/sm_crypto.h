@@ -4,7 +4,7 @@
 
 #include "sm_core.h"
 
-#define SM_KEY_LEN 32
+#define SM_KEY_LEN    32
 #define SM_SHA256_LEN 32
 /* Sealed format: version byte 0x01 || 12-byte IV || ciphertext || 16-byte GCM tag. */
 #define SM_AEAD_OVERHEAD (1 + 12 + 16)
@@ -14,6 +14,11 @@
 /* HKDF-SHA256 (RFC 5869). Returns APR_EGENERAL on failure. */
 apr_status_t sm_hkdf_sha256(const unsigned char *ikm, apr_size_t ikm_len, const char *salt,
                             const char *info, unsigned char *out, apr_size_t out_len);
+/* The same with binary salt and info (either may be NULL/0). */
+apr_status_t sm_hkdf_sha256_raw(const unsigned char *ikm, apr_size_t ikm_len,
+                                const unsigned char *salt, apr_size_t salt_len,
+                                const unsigned char *info, apr_size_t info_len, unsigned char *out,
+                                apr_size_t out_len);
 
 /* AES-256-GCM with a fresh random IV. aad binds the ciphertext to its context. */
 apr_status_t sm_aead_seal(apr_pool_t *p, const sm_rand_t *rnd, const unsigned char key[SM_KEY_LEN],

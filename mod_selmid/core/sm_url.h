@@ -18,7 +18,10 @@ apr_status_t sm_url_decode(apr_pool_t *p, const char *s, apr_size_t len, char **
 
 /* Parses application/x-www-form-urlencoded text (a query string or a POST body) into a table.
  * On malformed input, a duplicate name (when reject_dup), or more than max_params parameters,
- * returns APR_EINVAL and sets *err to a reason that is safe to log. */
+ * returns APR_EINVAL and sets *err to a reason that is safe to log (*err is NULL on success).
+ * Empty text gives an empty table; "a" (no '=') gives a = ""; empty pairs ("a=1&&b=2") are
+ * skipped; an empty name ("=x") is malformed. max_params <= 0 means the default limit (100).
+ * Without reject_dup, duplicates are all kept in order (apr_table_get returns the first). */
 apr_status_t sm_url_parse_form(apr_pool_t *p, const char *text, apr_size_t len, bool reject_dup,
                                int max_params, apr_table_t **out, const char **err);
 
