@@ -167,14 +167,17 @@ class Stack:
         return h
 
     def browser(self):
-        return Browser()
+        return Browser(keepalive=not any(h.faketime for h in self.httpds))
 
     def url(self, path):
         return f"http://127.0.0.1:{self.httpd_port}{path}"
 
     def close(self):
+        crashes = []
         for h in self.httpds:
             h.stop()
+            crashes += [line for line in h.error_log_text().splitlines()
+                        if "exit signal" in line or "AddressSanitizer" in line or "runtime error:" in line]
         for p in self.extra:
             p.stop()
         if self.op is not None:
@@ -182,6 +185,10 @@ class Stack:
                 self.op.reset()
             except Exception:
                 pass
+        # Never a crash: a worker that died on a signal fails the test that caused it.
+        if crashes:
+            reports = [r for h in self.httpds for r in h.crash_reports()]
+            raise AssertionError("httpd child crashed:\n" + "\n".join(crashes) + "\n" + "\n".join(reports))
 
 
 @pytest.fixture

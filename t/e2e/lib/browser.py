@@ -50,8 +50,12 @@ class FlowResult:
 
 
 class Browser(requests.Session):
-    def __init__(self):
+    def __init__(self, keepalive=True):
         super().__init__()
+        if not keepalive:
+            # A server whose clock jumps (libfaketime) drops idle connections at once; a request
+            # on such a connection would race with the close.
+            self.headers["Connection"] = "close"
         self.headers["User-Agent"] = "selmid-e2e-browser/1.0"
         self.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
 

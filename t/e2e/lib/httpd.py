@@ -7,7 +7,7 @@ import subprocess
 
 import requests
 
-from .procs import REPO, Proc, free_port, wait_for
+from .procs import REPO, Proc, wait_for
 
 HTTPD = os.environ.get("SELMID_HTTPD", "/usr/sbin/apache2")
 MODDIR = os.environ.get("SELMID_MODDIR", "/usr/lib/apache2/modules")
@@ -94,6 +94,7 @@ PidFile "{root}/run/httpd.pid"
 DefaultRuntimeDir "{root}/run"
 ScoreBoardFile "{root}/run/scoreboard"
 ErrorLog "{root}/logs/error_log"
+CoreDumpDirectory "{root}/cores"
 LogLevel {loglevel}
 {loadmodules}
 User {user}
@@ -152,8 +153,9 @@ class Httpd:
 
     # ---- files ----
     def _layout(self):
-        for d in ("conf", "logs", "run", "htdocs", "cgi"):
+        for d in ("conf", "logs", "run", "htdocs", "cgi", "cores"):
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
+        os.chmod(os.path.join(self.root, "cores"), 0o1777)
         os.chmod(self.root, 0o755)
         for d in ("conf", "htdocs", "cgi"):
             os.chmod(os.path.join(self.root, d), 0o755)
@@ -213,7 +215,7 @@ class Httpd:
     def start(self):
         self.write_conf()
         self.proc = Proc("httpd", [HTTPD, "-f", self.conf_path, "-DFOREGROUND"],
-                         os.path.join(self.root, "logs", "stdout.log"), env=self.env()).start()
+                         os.path.join(self.root, "logs", "stdout.log"), env=self.env(), core_dumps=True).start()
         try:
             wait_for(self._ready, timeout=30, what=f"httpd on {self.port}", alive=self.proc.alive)
         except Exception as e:
@@ -230,6 +232,23 @@ class Httpd:
 
     def alive(self):
         return self.proc is not None and self.proc.alive()
+
+    def crash_reports(self):
+        """Backtraces (gdb, when installed) of the core files the children left."""
+        out = []
+        cores = os.path.join(self.root, "cores")
+        for fn in sorted(os.listdir(cores)) if os.path.isdir(cores) else []:
+            path = os.path.join(cores, fn)
+            text = f"core file {path}"
+            if shutil.which("gdb"):
+                try:
+                    p = subprocess.run(["gdb", "-batch", "-nx", "-ex", "thread apply all bt 25", HTTPD, path],
+                                       capture_output=True, text=True, timeout=120)
+                    text += "\n" + p.stdout[-15000:]
+                except (OSError, subprocess.TimeoutExpired) as e:
+                    text += f" (gdb failed: {e})"
+            out.append(text)
+        return out
 
     def set_clock_offset(self, seconds):
         """Move httpd's clock (faketime=True only) to real time + seconds."""

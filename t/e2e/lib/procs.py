@@ -8,6 +8,14 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
+def _allow_core_dumps():
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
+
+
 def free_port():
     """A loopback TCP port that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -40,7 +48,8 @@ def wait_for(predicate, timeout=20.0, interval=0.05, what="condition", alive=Non
 class Proc:
     """A child process with its output in a log file, stopped by PID."""
 
-    def __init__(self, name, argv, log_path, env=None, cwd=None):
+    def __init__(self, name, argv, log_path, env=None, cwd=None, core_dumps=False):
+        self.core_dumps = core_dumps
         self.name = name
         self.argv = argv
         self.log_path = log_path
@@ -52,7 +61,8 @@ class Proc:
         log = open(self.log_path, "ab")
         try:
             self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          env=self.env, cwd=self.cwd, start_new_session=True)
+                                          env=self.env, cwd=self.cwd, start_new_session=True,
+                                          preexec_fn=_allow_core_dumps if self.core_dumps else None)
         finally:
             log.close()
         return self
