@@ -206,3 +206,16 @@ def test_httpd_faketime(e2e_root, httpd_port, backend):
         assert 4990 < d1.timestamp() - time.time() < 5010
     finally:
         h.stop()
+
+
+def test_op_asks_for_password_every_time(op, httpd_port):
+    rp = MiniRP(op, f"http://127.0.0.1:{httpd_port}/selmid/callback")
+    b = Browser()
+    flow = b.login(rp.auth_url(), "alice", stop=lambda u: u.startswith(rp.redirect_uri))
+    assert flow.pending
+    # the same browser, a new authorization request: the login form again (no silent SSO)
+    flow = b.follow(rp.auth_url(), stop=lambda u: u.startswith(rp.redirect_uri))
+    assert flow.pending is None and "Sign in" in flow.response.text
+    flow = b.login(rp.auth_url(), "bob", stop=lambda u: u.startswith(rp.redirect_uri))
+    body = rp.token(query(flow.pending)["code"]).json()
+    assert b64url_json(body["id_token"].split(".")[1])["sub"] == USERS["bob"][1]

@@ -6,6 +6,24 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 
 OP_FORM_RE = re.compile(r'<form method="post" action="(/interaction/[A-Za-z0-9_-]+/login)"')
+FORM_RE = re.compile(r'<form\s+method="post"\s+action="([^"]+)"[^>]*>(.*?)</form>', re.S | re.I)
+INPUT_RE = re.compile(r'<input\b([^>]*)>', re.I)
+ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def auto_post_form(text):
+    """A page whose only form posts hidden fields (what a browser with JavaScript submits by
+    itself, e.g. the OP's "end the previous session" step): (action, fields) or None."""
+    m = FORM_RE.search(text)
+    if not m:
+        return None
+    fields = {}
+    for inp in INPUT_RE.findall(m.group(2)):
+        attrs = dict(ATTR_RE.findall(inp))
+        if attrs.get("type", "text").lower() != "hidden":
+            return None
+        fields[html.unescape(attrs.get("name", ""))] = html.unescape(attrs.get("value", ""))
+    return html.unescape(m.group(1)), fields
 
 
 def set_cookies(resp):
@@ -97,6 +115,10 @@ class Browser(requests.Session):
             if m and user is not None:
                 action = urljoin(resp.url, html.unescape(m.group(1)))
                 resp = self.post(action, data={"username": user, "password": password, "action": "login"})
+                continue
+            auto = auto_post_form(resp.text) if resp.status_code == 200 else None
+            if auto is not None:
+                resp = self.post(urljoin(resp.url, auto[0]), data=auto[1])
                 continue
             break
         else:

@@ -12,7 +12,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 function parseArgs(argv) {
   const args = { port: process.env.OP_PORT || '3000', host: '127.0.0.1', control: false };
@@ -128,6 +128,17 @@ if (args.keys && existsSync(args.keys)) {
   if (args.keys) writeFileSync(args.keys, JSON.stringify(jwks), { mode: 0o600 });
 }
 
+// ---- interaction policy: a password for every authorization request --------------------------
+// Like `prompt=login` on every request: signing out of the app and back in shows the OP's form
+// again (so a person can switch users in the demo), and every test login is explicit.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'always_login',
+  'this OP asks for the password on every authorization request',
+  (ctx) => (ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+    : interactionPolicy.Check.REQUEST_PROMPT),
+));
+
 // ---- provider --------------------------------------------------------------------------------
 const clients = JSON.parse(readFileSync(args.clients, 'utf8'));
 const cookiePrefix = `op${port}`;
@@ -163,18 +174,17 @@ const provider = new Provider(issuer, {
     short: { signed: true, httpOnly: true, sameSite: 'lax' },
   },
   interactions: {
+    policy,
     url(ctx, interaction) { return `/interaction/${interaction.uid}`; },
   },
   // Consent is granted automatically for every scope the client asks for (a first-party OP).
   async loadExistingGrant(ctx) {
-    const grantId = ctx.oidc.result?.consent?.grantId
-      || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    const accountId = ctx.oidc.account.accountId;
+    const clientId = ctx.oidc.client.clientId;
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(clientId);
     let grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-    if (!grant) {
-      grant = new ctx.oidc.provider.Grant({
-        clientId: ctx.oidc.client.clientId,
-        accountId: ctx.oidc.session.accountId,
-      });
+    if (!grant || grant.accountId !== accountId || grant.clientId !== clientId) {
+      grant = new ctx.oidc.provider.Grant({ clientId, accountId });
     }
     grant.addOIDCScope(ctx.oidc.params.scope || 'openid');
     await grant.save();
