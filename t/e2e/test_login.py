@@ -182,6 +182,21 @@ def test_login_variants(stack, client_id, extra):
     assert env["SELMID_name"] == "Bob Smith; Jr."
 
 
+def test_whole_site_protected(stack):
+    """<Location /> with AuthType selmid covers mod_selmid's own endpoints too; they still work."""
+    conf = stack.conf()
+    conf.locations = {"/": ["AuthType selmid", "SelmidProviders op", "Require valid-user"]}
+    stack.httpd(conf)
+    b = stack.browser()
+    env = app_env(b.login(stack.url("/app/deep/path"), "alice").response)
+    assert env["REMOTE_USER"] == USERS["alice"][1] and env["PATH_INFO"] == "/deep/path"
+    r, data = session_json(b, stack)
+    assert r.status_code == 200
+    r = b.get(stack.url("/selmid/logout?return=/app/"))
+    assert r.status_code in (302, 303)
+    assert b.get(stack.url("/app/")).status_code == 302
+
+
 def test_custom_selmid_path(stack):
     conf = stack.conf(selmid_path="/sso")
     stack.httpd(conf)
