@@ -103,6 +103,7 @@ class Stack:
         self.secret = secret
         self.request = request
         self.httpds = []
+        self.browsers = []
         self.extra = []  # other processes to stop at the end (OPs, memcacheds)
         self._op2 = None
         self._memcached = None
@@ -167,13 +168,17 @@ class Stack:
         return h
 
     def browser(self):
-        return Browser(keepalive=not any(h.faketime for h in self.httpds))
+        b = Browser(keepalive=not any(h.faketime for h in self.httpds))
+        self.browsers.append(b)
+        return b
 
     def url(self, path):
         return f"http://127.0.0.1:{self.httpd_port}{path}"
 
     def close(self):
         crashes = []
+        for b in self.browsers:
+            b.close()  # no idle keep-alive connections left when httpd stops
         for h in self.httpds:
             h.stop()
             crashes += [line for line in h.error_log_text().splitlines()
