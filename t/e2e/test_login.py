@@ -217,3 +217,36 @@ def test_base64_session_cookie_is_opaque(stack):
     sid = b.cookie("selmid_session")
     raw = base64.urlsafe_b64decode(sid + "=" * (-len(sid) % 4)) if re.fullmatch(r"[A-Za-z0-9_-]+", sid) else b""
     assert b"alice" not in raw and b"alice" not in sid.encode()
+
+
+def test_op_key_rotation(stack):
+    """The OP replaces its keys (new kids): the module fetches the JWKS again and logins go on.
+    (Refetches on an unknown kid are rate-limited, so httpd's clock is moved past that limit.)"""
+    import requests
+    from conftest import standard_clients
+    from lib.op import OP
+    op = stack.new_op()
+    h = stack.httpd(stack.conf(op=op), faketime=True)
+    b = stack.browser()
+    app_env(b.login(stack.url("/app/"), "alice").response)
+    old_kids = {k["kid"] for k in requests.get(op.issuer + "/jwks", timeout=5).json()["keys"]}
+    op.stop()
+    rotated = OP(stack.dir, standard_clients(stack.httpd_port), port=op.port, name="op-rotated").start()
+    stack.extra.append(rotated)
+    new_kids = {k["kid"] for k in requests.get(op.issuer + "/jwks", timeout=5).json()["keys"]}
+    assert not old_kids & new_kids
+    h.set_clock_offset(300)
+    b2 = stack.browser()
+    env = app_env(b2.login(stack.url("/app/"), "bob").response)
+    assert env["REMOTE_USER"] == USERS["bob"][1]
+
+
+def test_two_memcached_servers(stack):
+    m1, m2 = stack.new_memcached(), stack.new_memcached()
+    stack.httpd(stack.conf(store=f"memcached {m1.address},{m2.address}"))
+    for user in ("alice", "bob", "carol", "alice", "bob"):
+        b = stack.browser()
+        assert app_env(b.login(stack.url("/app/"), user).response)["REMOTE_USER"] == USERS[user][1]
+        assert app_env(b.get(stack.url("/app/")))["REMOTE_USER"] == USERS[user][1]
+    items = int(m1.stats()["curr_items"]) + int(m2.stats()["curr_items"])
+    assert items >= 5

@@ -46,3 +46,21 @@ def test_state_cookie_expires(stack):
     r = b.get(callback)
     assert_denied(r, 400, "SM30012", h, mark)
     assert b.cookie("selmid_session") is None
+
+
+@pytest.mark.parametrize("skew,ok", [(None, False), (400, True)])
+def test_clock_skew(stack, skew, ok):
+    """httpd's clock runs 300 s behind the OP's: the ID token's iat lies in the future, which the
+    default skew (120 s) refuses and SelmidClockSkew 400 accepts."""
+    conf = stack.conf()
+    if skew is not None:
+        conf.server.append(f"SelmidClockSkew {skew}")
+    h = stack.httpd(conf, faketime=True)
+    h.set_clock_offset(-300)
+    b = stack.browser()
+    mark = h.log_mark()
+    r = b.login(stack.url("/app/"), "alice").response
+    if ok:
+        assert app_env(r)["SELMID_email"] == "alice@example.edu"
+    else:
+        assert_denied(r, 401, "SM20024", h, mark, check="iat")
