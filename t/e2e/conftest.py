@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib.browser import Browser  # noqa: E402
-from lib.httpd import APPS_DIR, Conf, Httpd, default_module  # noqa: E402
+from lib.httpd import APPS_DIR, Conf, Httpd, default_module, self_signed_certificate  # noqa: E402
 from lib.memcached import Memcached  # noqa: E402
 from lib.op import CLIENT_SECRET, OP, client  # noqa: E402
 from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
@@ -45,7 +45,7 @@ def secret():
 
 
 def redirect_uris(port):
-    return [f"http://127.0.0.1:{port}{p}/callback" for p in SELMID_PATHS]
+    return [f"{scheme}://127.0.0.1:{port}{p}/callback" for p in SELMID_PATHS for scheme in ("http", "https")]
 
 
 def standard_clients(port):
@@ -159,9 +159,10 @@ class Stack:
             c.locations[path] = ["AuthType selmid", "SelmidProviders op", "Require valid-user"]
         return c
 
-    def httpd(self, conf=None, start=True, faketime=False, loglevel="debug"):
+    def httpd(self, conf=None, start=True, faketime=False, loglevel="debug", tls=False):
         h = Httpd(os.path.join(self.dir, f"httpd{len(self.httpds)}"), conf or self.conf(), self.httpd_port,
-                  self.backend.port, faketime=faketime, loglevel=loglevel)
+                  self.backend.port, faketime=faketime, loglevel=loglevel,
+                  tls=self_signed_certificate(self.root) if tls else None)
         self.httpds.append(h)
         if start:
             h.start()
@@ -173,7 +174,8 @@ class Stack:
         return b
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.httpd_port}{path}"
+        scheme = "https" if self.httpds and self.httpds[-1].tls else "http"
+        return f"{scheme}://127.0.0.1:{self.httpd_port}{path}"
 
     def close(self):
         crashes = []

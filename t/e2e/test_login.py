@@ -250,3 +250,19 @@ def test_two_memcached_servers(stack):
         assert app_env(b.get(stack.url("/app/")))["REMOTE_USER"] == USERS[user][1]
     items = int(m1.stats()["curr_items"]) + int(m2.stats()["curr_items"])
     assert items >= 5
+
+
+def test_https_cookies_are_secure(stack):
+    h = stack.httpd(tls=True)
+    b = stack.browser()
+    b.verify = h.tls[0]  # the self-signed certificate
+    r = to_op(b, b.get(stack.url("/app/")))
+    assert query(r.headers["Location"])["redirect_uri"] == stack.url("/selmid/callback")
+    assert stack.url("/").startswith("https://")
+    state = [c for c in set_cookies(r) if c["name"].startswith("selmid_state_")]
+    assert state and "secure" in state[0]["attrs"]
+    flow = b.follow(None, first=r, user="alice", password=USERS["alice"][0])
+    assert app_env(flow.response)["HTTPS"] == "on"
+    cb = [s for s in flow.steps if is_callback(s.url)][0]
+    sess = cookie_attrs(cb, "selmid_session")
+    assert sess and "secure" in sess["attrs"]

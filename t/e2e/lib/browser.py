@@ -81,6 +81,7 @@ class Browser(requests.Session):
         # requests' get() asks for redirects to be followed; this browser never does on its own.
         kwargs["allow_redirects"] = kwargs.pop("follow_redirects", False)
         kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("verify", self.verify)  # per request: REQUESTS_CA_BUNDLE would override the session's
         return super().request(method, url, *args, **kwargs)
 
     def cookie(self, name):

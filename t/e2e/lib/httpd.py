@@ -42,6 +42,16 @@ def builtin_modules():
     return {line.strip() for line in out.splitlines() if line.strip().endswith(".c")}
 
 
+def self_signed_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (made once per directory): (cert, key) paths."""
+    cert, key = os.path.join(directory, "tls-cert.pem"), os.path.join(directory, "tls-key.pem")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
 def default_module():
     return os.environ.get("SELMID_MODULE") or os.path.join(REPO, "build", ".libs", "mod_selmid.so")
 
@@ -138,7 +148,7 @@ ProxyPassReverse /proxied/ http://127.0.0.1:{backend_port}/
 
 
 class Httpd:
-    def __init__(self, root, conf, port, backend_port, module=None, loglevel="debug", faketime=False):
+    def __init__(self, root, conf, port, backend_port, module=None, loglevel="debug", faketime=False, tls=None):
         self.root = root
         self.conf = conf
         self.port = port
@@ -146,7 +156,8 @@ class Httpd:
         self.module = module or default_module()
         self.loglevel = loglevel
         self.faketime = faketime
-        self.url = f"http://127.0.0.1:{port}"
+        self.tls = tls  # (certificate file, key file) to serve https
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self.conf_path = os.path.join(root, "conf", "httpd.conf")
         self.error_log = os.path.join(root, "logs", "error_log")
         self.faketime_file = os.path.join(root, "faketime")
@@ -184,6 +195,9 @@ class Httpd:
         text = BASE.format(root=self.root, port=self.port, loglevel=self.loglevel, loadmodules="\n".join(mods),
                            backend_port=self.backend_port, user=user or "#%d" % os.geteuid(),
                            group=group or "#%d" % os.getegid())
+        if self.tls:
+            text += (f"LoadModule ssl_module {MODDIR}/mod_ssl.so\nSSLEngine on\n"
+                     f'SSLCertificateFile "{self.tls[0]}"\nSSLCertificateKeyFile "{self.tls[1]}"\n')
         return text + self.conf.render_selmid()
 
     def write_conf(self):
@@ -210,7 +224,8 @@ class Httpd:
 
     def _ready(self):
         try:
-            return requests.get(self.url + "/ready.txt", timeout=2).status_code == 200
+            return requests.get(self.url + "/ready.txt", timeout=2,
+                                verify=self.tls[0] if self.tls else True).status_code == 200
         except requests.RequestException:
             return False
 
