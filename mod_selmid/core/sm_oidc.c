@@ -184,7 +184,7 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     if (error) {
         sm_log(env->log, SM_LOG_NOTICE, "SM20020: provider %s returned error %s", cfg->name,
                safe_token(p, error));
-        return SM_CB_OP_ERROR;
+        return strcmp(error, "access_denied") == 0 ? SM_CB_DENIED : SM_CB_OP_ERROR;
     }
     if (!code || !*code) {
         sm_log(env->log, SM_LOG_ERROR, "SM20022: provider %s: authorization response has no code",

@@ -47,6 +47,7 @@ char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provide
 typedef enum {
     SM_CB_OK = 0,
     SM_CB_OP_ERROR,  /* error=... from the OP */
+    SM_CB_DENIED,    /* error=access_denied: the person cancelled or was refused */
     SM_CB_ISS,       /* RFC 9207 iss missing or wrong */
     SM_CB_NO_CODE,
     SM_CB_TOKEN,     /* token endpoint unreachable or refused */

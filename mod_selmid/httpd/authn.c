@@ -88,6 +88,7 @@ static int export_identity(request_rec *r, const sm_dir_cfg_t *d, const sm_sessi
                              "Your account does not provide the identity this site needs.");
     }
     r->user = apr_pstrdup(r->pool, user);
+    r->ap_auth_type = apr_pstrdup(r->pool, SM_AUTH_TYPE);
     json_object_foreach(s->claims, k, v)
     {
         const char *name = sm_attr_name(r->pool, prefix, k);
@@ -158,6 +159,18 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
     return sm_page_providers(r, srv, names, target);
 }
 
+static bool provider_accepted(const sm_dir_cfg_t *d, const char *provider)
+{
+    int i;
+
+    if (!d->providers)
+        return true;
+    for (i = 0; i < d->providers->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(d->providers, i, const char *), provider) == 0)
+            return true;
+    return false;
+}
+
 int sm_check_authn(request_rec *r)
 {
     sm_srv_t *srv;
@@ -180,7 +193,8 @@ int sm_check_authn(request_rec *r)
         return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
                              "The login service is not configured.");
     }
-    if (r->main && sm_req(r->main)->session) { /* a subrequest: its parent's session */
+    if (r->main && sm_req(r->main)->session &&
+        provider_accepted(d, sm_req(r->main)->session->provider)) { /* a subrequest */
         rq->session = sm_req(r->main)->session;
         return export_identity(r, d, rq->session);
     }
@@ -188,6 +202,13 @@ int sm_check_authn(request_rec *r)
     cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
                            sm_cfg_cookie_name(srv->cfg));
     res = sm_session_load(env, &srv->keys, &srv->policy, cookie, &s);
+    if (res == SM_SESS_OK && !provider_accepted(d, s->provider)) {
+        /* a session from a provider this location does not accept counts as none here */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "SM30034: the session's provider %s is not accepted here (SelmidProviders)",
+                      s->provider);
+        return unauthenticated(r, srv, d);
+    }
     if (res == SM_SESS_OK) {
         if (sm_session_touch(env, &srv->keys, &srv->policy, s) != APR_SUCCESS)
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

@@ -193,6 +193,9 @@ static int callback_failure(request_rec *r, sm_cb_result_e res)
     case SM_CB_OP_ERROR:
         return sm_page_error(r, HTTP_UNAUTHORIZED, "Login failed",
                              "The identity provider did not complete the login.");
+    case SM_CB_DENIED:
+        return sm_page_error(r, HTTP_FORBIDDEN, "Login cancelled",
+                             "The login was cancelled or refused at the identity provider.");
     case SM_CB_TOKEN:
     case SM_CB_USERINFO:
     case SM_CB_METADATA:
@@ -227,7 +230,7 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     if (!params)
         return status;
     state = apr_table_get(params, "state");
-    if (!state || !*state || strlen(state) > 512) {
+    if (!sm_session_id_wellformed(state)) { /* states are made like session ids */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30010: callback without a usable state parameter");
         return sm_page_error(r, HTTP_BAD_REQUEST, "Bad request",

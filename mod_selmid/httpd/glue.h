@@ -42,6 +42,8 @@ typedef struct sm_srv_t {
 typedef struct sm_req_t {
     sm_session_t *session;
     bool scrubbed;
+    bool noted;     /* an authorization failure was noted: our page replaces httpd's */
+    bool forbidden; /* authenticated, but a Require rule denied: answer 403, not 401 */
 } sm_req_t;
 
 static inline sm_srv_t *sm_srv(const server_rec *s)
@@ -89,6 +91,8 @@ int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provid
 
 /* pages.c: every page sets no-store and a strict CSP; all text is escaped. Returns DONE/OK. */
 int sm_page_error(request_rec *r, int status, const char *title, const char *message);
+/* The same error page as a string (for ap_custom_response). */
+char *sm_page_error_html(request_rec *r, const char *title, const char *message);
 int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,
                       const char *target);
 int sm_page_logged_out(request_rec *r);

@@ -19,7 +19,8 @@ void sm_no_cache(request_rec *r)
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
 }
 
-static int send_page(request_rec *r, int status, const char *title, const char *body_html)
+/* The page as a string, with the headers every page of ours carries. */
+static char *render_page(request_rec *r, const char *title, const char *body_html)
 {
     sm_no_cache(r);
     apr_table_setn(r->err_headers_out, "Content-Security-Policy",
@@ -28,21 +29,35 @@ static int send_page(request_rec *r, int status, const char *title, const char *
     apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
     apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    return apr_pstrcat(r->pool, apr_psprintf(r->pool, page_head, sm_html_escape(r->pool, title)),
+                       body_html, page_tail, NULL);
+}
+
+static int send_page(request_rec *r, int status, const char *title, const char *body_html)
+{
+    const char *page = render_page(r, title, body_html);
+
     r->status = status;
     ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rprintf(r, page_head, sm_html_escape(r->pool, title));
-    ap_rputs(body_html, r);
-    ap_rputs(page_tail, r);
+    ap_rputs(page, r);
     return DONE;
+}
+
+static const char *error_body(request_rec *r, const char *title, const char *message)
+{
+    return apr_psprintf(r->pool, "<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n",
+                        sm_html_escape(r->pool, title), sm_html_escape(r->pool, message),
+                        "<a href=\"/\">Home</a>");
 }
 
 int sm_page_error(request_rec *r, int status, const char *title, const char *message)
 {
-    const char *body = apr_psprintf(r->pool, "<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n",
-                                    sm_html_escape(r->pool, title),
-                                    sm_html_escape(r->pool, message),
-                                    "<a href=\"/\">Home</a>");
-    return send_page(r, status, title, body);
+    return send_page(r, status, title, error_body(r, title, message));
+}
+
+char *sm_page_error_html(request_rec *r, const char *title, const char *message)
+{
+    return render_page(r, title, error_body(r, title, message));
 }
 
 int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,

@@ -268,7 +268,9 @@ START_TEST(op_error_and_no_code)
     json_t *c = NULL;
     apr_table_t *t = cb_params(ISS);
 
-    apr_table_set(t, "error", "access_denied<script>");
+    apr_table_set(t, "error", "access_denied");
+    ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c), SM_CB_DENIED);
+    apr_table_set(t, "error", "server_error<script>");
     ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c),
                      SM_CB_OP_ERROR);
     ck_assert(fake_log_has(&fe.log, "SM20020"));
