@@ -1,6 +1,8 @@
 #!/bin/bash
 # Build mod_selmid out of tree in ./build: autoreconf (when needed), configure --enable-werror
 # (when needed), make. Re-running reuses ./build.
+# SELMID_BUILD_DIR=dir builds elsewhere (relative to the repository); SELMID_CONFIGURE_FLAGS adds
+# configure options (e.g. --enable-sanitizers).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,12 +13,13 @@ if [ ! -x configure ] || [ ! -f Makefile.in ] || [ configure.ac -nt configure ] 
     autoreconf -fi
 fi
 
-mkdir -p build
-cd build
+BUILD=${SELMID_BUILD_DIR:-build}
+mkdir -p "$BUILD"
+cd "$BUILD"
 if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
     echo "build: configure --enable-werror ${SELMID_CONFIGURE_FLAGS:-}"
     # shellcheck disable=SC2086
     ../configure --enable-werror ${SELMID_CONFIGURE_FLAGS:-}
 fi
 make -j"$(nproc 2>/dev/null || echo 2)"
-echo "build: $REPO/build/.libs/mod_selmid.so"
+echo "build: $(pwd)/.libs/mod_selmid.so"
