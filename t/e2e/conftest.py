@@ -5,6 +5,7 @@ ports in a world-readable temporary directory; an httpd per test, each with its 
 and error_log (attached to the report of a failing test). Everything is stopped by PID.
 """
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -179,12 +180,20 @@ class Stack:
 
     def close(self):
         crashes = []
+        leaks = []
         for b in self.browsers:
             b.close()  # no idle keep-alive connections left when httpd stops
         for h in self.httpds:
             h.stop()
-            crashes += [line for line in h.error_log_text().splitlines()
+            log = h.error_log_text()
+            crashes += [line for line in log.splitlines()
                         if "exit signal" in line or "AddressSanitizer" in line or "runtime error:" in line]
+            # every test runs at LogLevel debug: no secret and no JWT may ever be logged
+            for name, value in (("the client secret", CLIENT_SECRET), ("SelmidSecret", self.secret)):
+                if value in log:
+                    leaks.append(f"{name} appears in {h.error_log}")
+            if re.search(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ", log):
+                leaks.append(f"a JWT appears in {h.error_log}")
         for p in self.extra:
             p.stop()
         if self.op is not None:
@@ -193,6 +202,7 @@ class Stack:
             except Exception:
                 pass
         # Never a crash: a worker that died on a signal fails the test that caused it.
+        assert not leaks, "; ".join(leaks)
         if crashes:
             reports = [r for h in self.httpds for r in h.crash_reports()]
             raise AssertionError("httpd child crashed:\n" + "\n".join(crashes) + "\n" + "\n".join(reports))
