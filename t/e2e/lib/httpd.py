@@ -252,6 +252,7 @@ class Httpd:
         try:
             wait_for(self._ready, timeout=30, what=f"httpd on {self.port}", alive=self.proc.alive)
         except Exception as e:
+            self.proc.stop(timeout=5)  # never leave a half-started httpd behind
             raise RuntimeError(f"httpd did not start: {e}\n--- error_log ---\n{self.error_log_text()}\n"
                                f"--- stdout ---\n{self.proc.log_text()}") from None
         return self

@@ -40,7 +40,11 @@ class Memcached:
 
     def start(self):
         self.proc.start()
-        wait_for(self.ready, what=f"memcached on {self.port}", alive=self.proc.alive)
+        try:
+            wait_for(self.ready, what=f"memcached on {self.port}", alive=self.proc.alive)
+        except Exception:
+            self.proc.stop(timeout=5)
+            raise
         return self
 
     def stats(self):

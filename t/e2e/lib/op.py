@@ -61,7 +61,11 @@ class OP:
 
     def start(self):
         self.proc.start()
-        wait_for(self._ready, timeout=30, what=f"OP on {self.port}", alive=self.proc.alive)
+        try:
+            wait_for(self._ready, timeout=30, what=f"OP on {self.port}", alive=self.proc.alive)
+        except Exception:
+            self.proc.stop(timeout=5)
+            raise RuntimeError(f"the OP did not start:\n{self.proc.log_text()}") from None
         return self
 
     def stop(self):
