@@ -10,14 +10,21 @@ from lib.flows import app_env, cookie_attrs, is_callback, session_json, state_co
 from lib.op import USERS
 
 
-def test_unauthenticated_get_redirects_straight_to_op(stack):
-    """One provider: the first answer already sends the browser to the OP (no extra hop)."""
+def test_unauthenticated_get_goes_to_op_through_login_endpoint(stack):
+    """One provider: the protected location sends the browser to <SelmidPath>/login (which sees
+    the state cookies of earlier logins and caps them), and that answer goes to the OP."""
     stack.httpd()
     b = stack.browser()
     r = b.get(stack.url("/app/page?x=1"))
     assert r.status_code == 302
-    assert r.headers["Location"].startswith(stack.op.metadata()["authorization_endpoint"] + "?"), \
-        r.headers["Location"]
+    assert "selmid-app-content" not in r.text
+    login = r.headers["Location"]
+    assert login.startswith("/selmid/login?"), login
+    assert query(login) == {"provider": "op", "target": "/app/page?x=1"}
+    assert not [c for c in set_cookies(r) if c["name"].startswith("selmid_state_")]
+    r = b.get(stack.url(login))
+    assert r.status_code == 302
+    assert r.headers["Location"].startswith(stack.op.metadata()["authorization_endpoint"] + "?")
     assert [c for c in set_cookies(r) if c["name"].startswith("selmid_state_")]
 
 
