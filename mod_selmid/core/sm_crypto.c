@@ -7,7 +7,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -67,6 +66,32 @@ apr_status_t sm_hkdf_sha256(const unsigned char *ikm, apr_size_t ikm_len, const 
                               (const unsigned char *)info, info ? strlen(info) : 0, out, out_len);
 }
 
+/* Algorithms fetched once per process: OpenSSL 3's implicit fetch (EVP_aes_256_gcm() and the
+ * like) looks the algorithm up, under a lock, on every use, which costs on the per-request path. */
+static CRYPTO_ONCE algs_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_CIPHER *aes_256_gcm;
+static EVP_MD *sha_256;
+
+static void algs_fetch(void)
+{
+    aes_256_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    sha_256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+static const EVP_CIPHER *alg_aes_gcm(void)
+{
+    if (!CRYPTO_THREAD_run_once(&algs_once, algs_fetch) || !aes_256_gcm)
+        return EVP_aes_256_gcm();
+    return aes_256_gcm;
+}
+
+static const EVP_MD *alg_sha256(void)
+{
+    if (!CRYPTO_THREAD_run_once(&algs_once, algs_fetch) || !sha_256)
+        return EVP_sha256();
+    return sha_256;
+}
+
 /* Feeds the version byte and then the caller's aad as GCM additional data. */
 static bool aead_add_aad(EVP_CIPHER_CTX *ctx, bool enc, const void *aad, apr_size_t aad_len)
 {
@@ -105,7 +130,7 @@ apr_status_t sm_aead_seal(apr_pool_t *p, const sm_rand_t *rnd, const unsigned ch
     if (rnd->fill(rnd->baton, iv, AEAD_IV_LEN) != APR_SUCCESS)
         goto leave;
     ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1)
+    if (!ctx || EVP_EncryptInit_ex(ctx, alg_aes_gcm(), NULL, key, iv) != 1)
         goto leave;
     if (!aead_add_aad(ctx, true, aad, aad_len))
         goto leave;
@@ -143,7 +168,7 @@ apr_status_t sm_aead_open(apr_pool_t *p, const unsigned char key[SM_KEY_LEN], co
     memcpy(tag, in + 1 + AEAD_IV_LEN + ct_len, AEAD_TAG_LEN);
     buf = apr_palloc(p, ct_len + 1);
     ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1)
+    if (!ctx || EVP_DecryptInit_ex(ctx, alg_aes_gcm(), NULL, key, iv) != 1)
         goto leave;
     if (!aead_add_aad(ctx, false, aad, aad_len))
         goto leave;
@@ -279,21 +304,50 @@ void sm_sha256(const void *in, apr_size_t len, unsigned char out[SM_SHA256_LEN])
 {
     static const unsigned char empty[1];
 
-    if (EVP_Digest(len ? in : empty, len, out, NULL, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(len ? in : empty, len, out, NULL, alg_sha256(), NULL) != 1)
         unpredictable_fill(out);
 }
 
+/* HMAC (RFC 2104) over the prefetched SHA-256: HMAC() and EVP_MAC look SHA-256 up on every
+ * call in OpenSSL 3, and this runs on every request (session store keys). */
 void sm_hmac_sha256(const unsigned char *key, apr_size_t key_len, const void *in, apr_size_t len,
                     unsigned char out[SM_SHA256_LEN])
 {
-    static const unsigned char empty[1];
-    unsigned int outl = 0;
+    enum { BLOCK = 64 };
+    unsigned char k[BLOCK], pad[BLOCK], inner[SM_SHA256_LEN];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const EVP_MD *md = alg_sha256();
+    bool ok = false;
+    int i;
 
-    if (key_len > INT_MAX ||
-        !HMAC(EVP_sha256(), key_len ? key : empty, (int)key_len, len ? in : empty, len, out,
-              &outl) ||
-        outl != SM_SHA256_LEN)
+    memset(k, 0, sizeof(k));
+    if (!ctx || (!key && key_len) || (!in && len))
+        goto leave;
+    if (key_len > BLOCK) {
+        if (EVP_Digest(key, key_len, k, NULL, md, NULL) != 1)
+            goto leave;
+    } else if (key_len) {
+        memcpy(k, key, key_len);
+    }
+    for (i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+        (len && EVP_DigestUpdate(ctx, in, len) != 1) ||
+        EVP_DigestFinal_ex(ctx, inner, NULL) != 1)
+        goto leave;
+    for (i = 0; i < BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+        EVP_DigestUpdate(ctx, inner, sizeof(inner)) != 1 || EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+        goto leave;
+    ok = true;
+leave:
+    if (!ok)
         unpredictable_fill(out);
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(pad, sizeof(pad));
+    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MD_CTX_free(ctx);
 }
 
 bool sm_ct_streq(const char *a, const char *b)

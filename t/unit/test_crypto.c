@@ -1,5 +1,7 @@
 /* test_crypto.c: HKDF, AEAD sealing, hashes, HMAC, base64url, hex, tokens, PKCE. */
 #include "sm_tests.h"
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include "sm_crypto.h"
 #include "fakes.h"
 #include <stdio.h>
@@ -227,6 +229,34 @@ START_TEST(hashes_and_hmac)
 }
 END_TEST
 
+/* RFC 4231 test case 6 (a key longer than the block), and agreement with OpenSSL's own HMAC()
+ * for every key length around the block size and several message lengths. */
+START_TEST(hmac_long_keys_and_openssl_agreement)
+{
+    unsigned char key[200], msg[300], a[SM_SHA256_LEN], b[SM_SHA256_LEN];
+    unsigned int blen;
+    size_t kl, ml, i;
+    static const size_t mls[] = {0, 1, 55, 56, 64, 65, 300};
+
+    memset(key, 0xaa, 131);
+    sm_hmac_sha256(key, 131, "Test Using Larger Than Block-Size Key - Hash Key First", 54, a);
+    ck_assert_str_eq(sm_hex_encode(sm_test_pool, a, sizeof(a)),
+                     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    for (i = 0; i < sizeof(key); i++)
+        key[i] = (unsigned char)(i * 7 + 3);
+    for (i = 0; i < sizeof(msg); i++)
+        msg[i] = (unsigned char)(i * 13 + 1);
+    for (kl = 0; kl <= 140; kl++) {
+        for (i = 0; i < sizeof(mls) / sizeof(mls[0]); i++) {
+            ml = mls[i];
+            sm_hmac_sha256(key, kl, msg, ml, a);
+            ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key, (int)kl, msg, ml, b, &blen));
+            ck_assert_msg(memcmp(a, b, sizeof(a)) == 0, "key %zu msg %zu", kl, ml);
+        }
+    }
+}
+END_TEST
+
 START_TEST(hex_encoding)
 {
     const unsigned char in[] = {0x00, 0xff, 0x1a, 0x80};
@@ -366,6 +396,7 @@ Suite *sm_suite_crypto(void)
     tcase_add_test(tc, aead_wrong_key_aad_version_truncated);
     tcase_add_test(tc, aead_rand_failure);
     tcase_add_test(tc, hashes_and_hmac);
+    tcase_add_test(tc, hmac_long_keys_and_openssl_agreement);
     tcase_add_test(tc, hex_encoding);
     tcase_add_test(tc, b64url_vectors);
     tcase_add_test(tc, b64url_rejects);
