@@ -209,12 +209,12 @@ def main():
                 wrk(url, cookie, 2, args.connections)  # warm-up
                 results[key] = (label, wrk(url, cookie, args.duration, args.connections))
                 if key == "selmid-shm":
-                    before = h.worker_rss_kb()
+                    samples = [(0, h.worker_rss_kb())]
                     done = 0
                     while done < args.rss_requests:
                         done += wrk(url, cookie, 5, args.connections)["requests"]
-                    after = h.worker_rss_kb()
-                    rss = (before, after, done)
+                        samples.append((done, h.worker_rss_kb()))
+                    rss = samples
             finally:
                 h.stop()
     finally:
@@ -234,8 +234,10 @@ def main():
     s_mc, o_mc = results["selmid-mc"][1]["rps"], results["openidc-mc"][1]["rps"]
     print(f"\nmod_selmid / mod_auth_openidc: shm {s_shm / o_shm:.2f}, memcached {s_mc / o_mc:.2f}")
     if rss:
-        print(f"\nmod_selmid (shm) worker RSS: {rss[0]} KiB before, {rss[1]} KiB after {rss[2]} "
-              f"authenticated requests ({(rss[1] - rss[0]) / max(rss[0], 1) * 100:+.1f} %)")
+        first, last = rss[0][1], rss[-1][1]
+        print(f"\nmod_selmid (shm) worker RSS (KiB) after N further authenticated requests: "
+              + ", ".join(f"{n}: {kb}" for n, kb in rss)
+              + f" ({(last - first) / max(first, 1) * 100:+.1f} % over {rss[-1][0]} requests)")
 
 
 if __name__ == "__main__":
