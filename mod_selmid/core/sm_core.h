@@ -53,6 +53,7 @@ extern const sm_rand_t sm_rand_system;
 
 struct sm_http_t;
 struct sm_store_t;
+struct sm_session_cache_t;
 
 /* What one request (or one background task) of the core works with. */
 typedef struct sm_env_t {
@@ -62,6 +63,7 @@ typedef struct sm_env_t {
     const sm_rand_t *rand;
     const struct sm_http_t *http;
     const struct sm_store_t *store;
+    struct sm_session_cache_t *session_cache; /* may be NULL */
 } sm_env_t;
 
 static inline apr_time_t sm_now(const sm_env_t *env)

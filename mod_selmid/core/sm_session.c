@@ -166,7 +166,7 @@ sm_sess_result_e sm_session_load(const sm_env_t *env, const sm_keys_t *keys,
     sm_session_t *s;
     unsigned char *sealed = NULL, *text = NULL;
     apr_size_t sealed_len = 0, text_len = 0;
-    const char *aad;
+    const char *aad, *key;
     apr_time_t now;
     apr_status_t rv;
     sm_sess_result_e res;
@@ -177,8 +177,8 @@ sm_sess_result_e sm_session_load(const sm_env_t *env, const sm_keys_t *keys,
         return SM_SESS_MALFORMED;
     s = apr_pcalloc(p, sizeof(*s));
     s->id = cookie_value;
-    rv = env->store->get(env->store->baton, p, sm_store_key(p, keys, "s:", s->id), &sealed,
-                         &sealed_len);
+    key = sm_store_key(p, keys, "s:", s->id);
+    rv = env->store->get(env->store->baton, p, key, &sealed, &sealed_len);
     if (rv == APR_NOTFOUND)
         return SM_SESS_UNKNOWN;
     if (rv != APR_SUCCESS) {
@@ -186,13 +186,16 @@ sm_sess_result_e sm_session_load(const sm_env_t *env, const sm_keys_t *keys,
                env->store->name, rv);
         return SM_SESS_STORE;
     }
-    aad = apr_pstrcat(p, SESSION_AAD, s->id, NULL);
-    if (sealed_len > SESSION_MAX_BODY ||
-        sm_aead_open(p, keys->session, aad, strlen(aad), sealed, sealed_len, &text, &text_len) !=
-            APR_SUCCESS ||
-        !session_parse(p, (const char *)text, text_len, s)) {
-        res = SM_SESS_CORRUPT;
-        goto drop;
+    if (!sm_session_cache_get(env->session_cache, p, key, sealed, sealed_len, s)) {
+        aad = apr_pstrcat(p, SESSION_AAD, s->id, NULL);
+        if (sealed_len > SESSION_MAX_BODY ||
+            sm_aead_open(p, keys->session, aad, strlen(aad), sealed, sealed_len, &text,
+                         &text_len) != APR_SUCCESS ||
+            !session_parse(p, (const char *)text, text_len, s)) {
+            res = SM_SESS_CORRUPT;
+            goto drop;
+        }
+        sm_session_cache_put(env->session_cache, key, sealed, sealed_len, s);
     }
     now = sm_now(env);
     if (now >= s->created + pol->absolute) {
@@ -206,7 +209,8 @@ sm_sess_result_e sm_session_load(const sm_env_t *env, const sm_keys_t *keys,
     *out = s;
     return SM_SESS_OK;
 drop:
-    env->store->del(env->store->baton, p, sm_store_key(p, keys, "s:", s->id));
+    sm_session_cache_drop(env->session_cache, key);
+    env->store->del(env->store->baton, p, key);
     return res;
 }
 
@@ -223,7 +227,11 @@ apr_status_t sm_session_touch(const sm_env_t *env, const sm_keys_t *keys,
 
 apr_status_t sm_session_destroy(const sm_env_t *env, const sm_keys_t *keys, const char *id)
 {
+    const char *key;
+
     if (!sm_session_id_wellformed(id))
         return APR_SUCCESS;
-    return env->store->del(env->store->baton, env->pool, sm_store_key(env->pool, keys, "s:", id));
+    key = sm_store_key(env->pool, keys, "s:", id);
+    sm_session_cache_drop(env->session_cache, key);
+    return env->store->del(env->store->baton, env->pool, key);
 }

@@ -50,6 +50,19 @@ bool sm_session_id_wellformed(const char *id);
  * so that a reader of the store cannot rebuild a cookie. */
 const char *sm_store_key(apr_pool_t *p, const sm_keys_t *keys, const char *kind, const char *id);
 
+/* A per-process cache of decrypted sessions, keyed by store key and checked against the exact
+ * sealed body read from the store on every request: a hit skips decryption and parsing, never the
+ * store read (so logout, expiry and updates by other processes or hosts are always seen). Claims
+ * of a cached session are shared between threads and must not be modified. Thread safe. */
+typedef struct sm_session_cache_t sm_session_cache_t;
+
+sm_session_cache_t *sm_session_cache_create(apr_pool_t *pchild, unsigned slots);
+bool sm_session_cache_get(sm_session_cache_t *c, apr_pool_t *p, const char *key,
+                          const unsigned char *sealed, apr_size_t len, sm_session_t *s);
+void sm_session_cache_put(sm_session_cache_t *c, const char *key, const unsigned char *sealed,
+                          apr_size_t len, const sm_session_t *s);
+void sm_session_cache_drop(sm_session_cache_t *c, const char *key);
+
 /* A new session with a fresh id, saved to env->store. */
 apr_status_t sm_session_create(const sm_env_t *env, const sm_keys_t *keys,
                                const sm_session_policy_t *pol, const char *provider,

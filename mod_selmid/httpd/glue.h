@@ -33,6 +33,7 @@ typedef struct sm_srv_t {
     sm_session_policy_t policy;
     apr_hash_t *rt;       /* provider name -> sm_provider_rt_t*, this process */
     const sm_store_t *store;
+    sm_session_cache_t *cache; /* decrypted sessions, this process */
     const sm_http_t *http;
     sm_memcached_cfg_t *mc; /* parsed SelmidSessionStore memcached list */
     apr_size_t shm_size;    /* SelmidSessionStore shm SIZE */

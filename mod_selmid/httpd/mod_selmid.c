@@ -4,6 +4,9 @@
 #include <mod_auth.h>
 #include <util_mutex.h>
 
+/* Decrypted sessions kept per process and server (a few KiB each). */
+#define SESSION_CACHE_SLOTS 2048
+
 static int sm_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     ap_mutex_register(pconf, SM_SHM_MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
@@ -95,7 +98,8 @@ static void sm_child_init(apr_pool_t *pchild, server_rec *s)
         } else {
             srv->store = sm_shm_store();
         }
-        srv->ready = http != NULL;
+        srv->cache = sm_session_cache_create(pchild, SESSION_CACHE_SLOTS);
+        srv->ready = http != NULL && srv->cache != NULL;
     }
 }
 

@@ -42,6 +42,7 @@ sm_env_t *sm_env(request_rec *r, const sm_srv_t *srv)
     env->rand = &sm_rand_system;
     env->http = srv->http;
     env->store = srv->store;
+    env->session_cache = srv->cache;
     return env;
 }
 

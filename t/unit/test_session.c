@@ -246,6 +246,80 @@ START_TEST(random_failure_no_session)
 }
 END_TEST
 
+/* ---- the decrypted-session cache ---- */
+
+START_TEST(cache_hit_shares_claims_and_sees_store_changes)
+{
+    sm_session_t *s = new_session(), *a = NULL, *b = NULL;
+    const char *k = only_key();
+    unsigned char *v;
+    apr_size_t n;
+
+    fe.env.session_cache = sm_session_cache_create(P, 64);
+    ck_assert_ptr_nonnull(fe.env.session_cache);
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &b), SM_SESS_OK);
+    ck_assert_ptr_eq(a->claims, b->claims); /* the second load was a hit */
+    ck_assert_str_eq(b->sub, "alice");
+    ck_assert_int_eq(b->created, T0);
+
+    /* a tampered body in the store is never masked by the cache */
+    fe.store.port.get(fe.store.port.baton, P, k, &v, &n);
+    v[n - 1] ^= 1;
+    fe.store.port.set(fe.store.port.baton, P, k, v, n, T0 + apr_time_from_sec(100));
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &b), SM_SESS_CORRUPT);
+}
+END_TEST
+
+START_TEST(cache_sees_logout_touch_and_timeouts)
+{
+    sm_session_t *s = new_session(), *a = NULL;
+    fake_env_t other;
+
+    fe.env.session_cache = sm_session_cache_create(P, 64);
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    /* another process (no shared cache) refreshes the idle timer */
+    other = fe;
+    other.env.session_cache = NULL;
+    other.env.clock = &fe.clock.port;
+    fe.clock.now = T0 + apr_time_from_sec(1000);
+    ck_assert_int_eq(sm_session_load(&other.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    ck_assert_int_eq(sm_session_touch(&other.env, &keys, &pol, a), 0);
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    ck_assert_int_eq(a->accessed, T0 + apr_time_from_sec(1000));
+    /* idle timeout applies to a cached session (the fake store also lets it expire) */
+    fe.clock.now = T0 + apr_time_from_sec(1000 + 1800);
+    ck_assert_int_ne(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    /* logout elsewhere: gone from the store, so gone here */
+    fe.clock.now = T0;
+    s = new_session();
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_OK);
+    ck_assert_int_eq(sm_session_destroy(&other.env, &keys, s->id), 0);
+    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &a), SM_SESS_UNKNOWN);
+}
+END_TEST
+
+START_TEST(cache_slot_collisions_stay_correct)
+{
+    sm_session_t *ids[20], *l = NULL;
+    int i, round;
+
+    fe.env.session_cache = sm_session_cache_create(P, 3); /* far fewer slots than sessions */
+    for (i = 0; i < 20; i++) {
+        ck_assert_int_eq(sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp",
+                                           claims(apr_psprintf(P, "user%d", i)), &ids[i]),
+                         APR_SUCCESS);
+    }
+    for (round = 0; round < 3; round++)
+        for (i = 0; i < 20; i++) {
+            ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, ids[i]->id, &l), SM_SESS_OK);
+            ck_assert_str_eq(l->sub, apr_psprintf(P, "user%d", i));
+            ck_assert_str_eq(json_string_value(json_object_get(l->claims, "sub")),
+                             apr_psprintf(P, "user%d", i));
+        }
+}
+END_TEST
+
 /* ---- login state ---- */
 
 START_TEST(state_round_trip)
@@ -337,6 +411,9 @@ Suite *sm_suite_session(void)
     tcase_add_test(tc, store_down_fails_closed);
     tcase_add_test(tc, destroy);
     tcase_add_test(tc, random_failure_no_session);
+    tcase_add_test(tc, cache_hit_shares_claims_and_sees_store_changes);
+    tcase_add_test(tc, cache_sees_logout_touch_and_timeouts);
+    tcase_add_test(tc, cache_slot_collisions_stay_correct);
     tcase_add_test(tc, state_round_trip);
     tcase_add_test(tc, state_refusals);
     tcase_add_test(tc, state_single_use);
