@@ -7,7 +7,8 @@ In one run, on loopback, with httpd pinned to one core and wrk to the other:
   OpenID Provider (oidc-provider), then worker RSS over a long authenticated run of mod_selmid.
 Prints a Markdown report (ratios against plain httpd). Not a test: no pass/fail on timings.
 
-  python3 tools/bench/bench.py [--duration 10] [--connections 32] [--rss-requests 200000]
+  bash tools/bench/run.sh [--rounds 5] [--duration 5] [--connections 32] [--rss-requests 200000]
+  (BENCH_MC_CPU=0 puts memcached on httpd's core instead of wrk's.)
 """
 import argparse
 import statistics
@@ -191,7 +192,7 @@ def main():
     op = OP(work, clients, name="bench-op").start()
     mc = Memcached(work)
     # memcached stands for a separate cache host: keep it off httpd's core, next to wrk
-    mc.proc.argv = ["taskset", "-c", "1"] + mc.proc.argv
+    mc.proc.argv = ["taskset", "-c", os.environ.get("BENCH_MC_CPU", "1")] + mc.proc.argv
     mc.start()
     configs = [
         ("plain httpd", "plain", lambda r, p: conf_common(r, p, []), "/protected/file.html"),
