@@ -6,11 +6,11 @@
 #include <apr_hash.h>
 #include <string.h>
 
-#define DEFAULT_PATH "/selmid"
-#define DEFAULT_COOKIE "selmid_session"
-#define DEFAULT_IDLE apr_time_from_sec(1800)
-#define DEFAULT_ABSOLUTE apr_time_from_sec(28800)
-#define DEFAULT_SKEW apr_time_from_sec(120)
+#define DEFAULT_PATH            "/selmid"
+#define DEFAULT_COOKIE          "selmid_session"
+#define DEFAULT_IDLE            apr_time_from_sec(1800)
+#define DEFAULT_ABSOLUTE        apr_time_from_sec(28800)
+#define DEFAULT_SKEW            apr_time_from_sec(120)
 #define DEFAULT_HTTP_TIMEOUT_MS 10000L
 
 sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p)
@@ -26,7 +26,7 @@ sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p)
     return c;
 }
 
-#define PICK(f) (add->f != SM_UNSET ? add->f : base->f)
+#define PICK(f)  (add->f != SM_UNSET ? add->f : base->f)
 #define PICKP(f) (add->f ? add->f : base->f)
 
 sm_server_cfg_t *sm_server_cfg_merge(apr_pool_t *p, const sm_server_cfg_t *base,
@@ -45,8 +45,8 @@ sm_server_cfg_t *sm_server_cfg_merge(apr_pool_t *p, const sm_server_cfg_t *base,
     }
     c->path = PICKP(path);
     c->store_type = PICK(store_type);
-    c->memcached_servers = add->store_type != SM_UNSET ? add->memcached_servers
-                                                       : base->memcached_servers;
+    c->memcached_servers =
+        add->store_type != SM_UNSET ? add->memcached_servers : base->memcached_servers;
     c->idle_timeout = PICK(idle_timeout);
     c->absolute_timeout = PICK(absolute_timeout);
     c->clock_skew = PICK(clock_skew);

@@ -18,10 +18,10 @@ typedef struct sm_provider_cfg_t {
     const char *issuer;
     const char *client_id;
     const char *client_secret;
-    const char *scope;   /* default "openid" */
-    int token_auth;      /* sm_token_auth_e, SM_UNSET: basic */
-    unsigned algs;       /* 0: SM_ALG_DEFAULT */
-    int userinfo;        /* fetch userinfo when advertised; SM_UNSET: on */
+    const char *scope; /* default "openid" */
+    int token_auth;    /* sm_token_auth_e, SM_UNSET: basic */
+    unsigned algs;     /* 0: SM_ALG_DEFAULT */
+    int userinfo;      /* fetch userinfo when advertised; SM_UNSET: on */
 } sm_provider_cfg_t;
 
 typedef enum { SM_STORE_SHM = 1, SM_STORE_MEMCACHED } sm_store_type_e;
@@ -84,8 +84,7 @@ unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);
 /* "value" or "file:/path" (the file must not be world-readable; surrounding whitespace is dropped);
  * at least min_len bytes. */
 const char *sm_cfg_parse_secret(apr_pool_t *p, const char *arg, apr_size_t min_len,
-                                const unsigned char **secret, apr_size_t *len,
-                                const char **origin);
+                                const unsigned char **secret, apr_size_t *len, const char **origin);
 const char *sm_cfg_parse_path(apr_pool_t *p, const char *arg, const char **path);
 const char *sm_cfg_parse_seconds(const char *arg, long min, long max, apr_interval_time_t *out);
 const char *sm_cfg_parse_issuer(apr_pool_t *p, const char *arg, const char **issuer);

@@ -63,8 +63,7 @@ leave:
 }
 
 const char *sm_cfg_parse_secret(apr_pool_t *p, const char *arg, apr_size_t min_len,
-                                const unsigned char **secret, apr_size_t *len,
-                                const char **origin)
+                                const unsigned char **secret, apr_size_t *len, const char **origin)
 {
     const char *val = arg;
     apr_size_t n = strlen(arg);
@@ -165,8 +164,8 @@ const char *sm_cfg_parse_scope(apr_pool_t *p, const char *arg, const char **scop
     char *copy, *tok, *last;
 
     for (s = arg; *s; s++)
-        if (*s != ' ' && ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e || *s == '"' ||
-                          *s == '\\'))
+        if (*s != ' ' &&
+            ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\'))
             return apr_psprintf(p, "'%s' contains a character not allowed in a scope", arg);
     copy = apr_pstrdup(p, arg);
     for (tok = apr_strtok(copy, " ", &last); tok; tok = apr_strtok(NULL, " ", &last))
@@ -208,8 +207,9 @@ const char *sm_cfg_parse_algs(apr_pool_t *p, const char *arg, unsigned *algs)
     unsigned bit = sm_jwt_alg_bit(arg);
 
     if (!bit)
-        return apr_psprintf(p, "'%s' is not a supported signature algorithm (RS256 RS384 RS512 "
-                               "PS256 PS384 PS512 ES256 ES384 ES512 HS256)",
+        return apr_psprintf(p,
+                            "'%s' is not a supported signature algorithm (RS256 RS384 RS512 "
+                            "PS256 PS384 PS512 ES256 ES384 ES512 HS256)",
                             arg);
     *algs |= bit;
     return NULL;

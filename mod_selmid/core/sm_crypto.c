@@ -332,8 +332,7 @@ void sm_hmac_sha256(const unsigned char *key, apr_size_t key_len, const void *in
     for (i = 0; i < BLOCK; i++)
         pad[i] = k[i] ^ 0x36;
     if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
-        (len && EVP_DigestUpdate(ctx, in, len) != 1) ||
-        EVP_DigestFinal_ex(ctx, inner, NULL) != 1)
+        (len && EVP_DigestUpdate(ctx, in, len) != 1) || EVP_DigestFinal_ex(ctx, inner, NULL) != 1)
         goto leave;
     for (i = 0; i < BLOCK; i++)
         pad[i] = k[i] ^ 0x5c;

@@ -5,13 +5,13 @@
 #include "sm_core.h"
 
 typedef struct sm_http_req_t {
-    const char *method;    /* "GET" or "POST" */
-    const char *url;       /* absolute http(s) URL */
-    apr_table_t *headers;  /* extra request headers, may be NULL */
-    const char *body;      /* request body for POST, may be NULL */
+    const char *method;   /* "GET" or "POST" */
+    const char *url;      /* absolute http(s) URL */
+    apr_table_t *headers; /* extra request headers, may be NULL */
+    const char *body;     /* request body for POST, may be NULL */
     apr_size_t body_len;
-    long timeout_ms;       /* whole-transfer timeout */
-    apr_size_t max_body;   /* responses larger than this fail */
+    long timeout_ms;     /* whole-transfer timeout */
+    apr_size_t max_body; /* responses larger than this fail */
 } sm_http_req_t;
 
 typedef struct sm_http_resp_t {

@@ -50,8 +50,8 @@ static apr_status_t token_request(const sm_env_t *env, sm_provider_rt_t *rt,
 {
     const sm_provider_cfg_t *cfg = sm_provider_rt_cfg(rt);
     apr_pool_t *p = env->pool;
-    sm_http_req_t req = {.method = "POST", .url = meta->token_endpoint, .timeout_ms = 0,
-                         .max_body = TOKEN_RESP_MAX};
+    sm_http_req_t req = {
+        .method = "POST", .url = meta->token_endpoint, .timeout_ms = 0, .max_body = TOKEN_RESP_MAX};
     sm_http_resp_t *resp = NULL;
     const char *err = NULL, *ctype;
     char *body;
@@ -93,8 +93,8 @@ static apr_status_t token_request(const sm_env_t *env, sm_provider_rt_t *rt,
     }
     ctype = apr_table_get(resp->headers, "Content-Type");
     if (!j || !json_is_object(j) || !ctype || strncasecmp(ctype, "application/json", 16) != 0) {
-        sm_log(env->log, SM_LOG_ERROR,
-               "SM20023: provider %s: token response is not a JSON object", cfg->name);
+        sm_log(env->log, SM_LOG_ERROR, "SM20023: provider %s: token response is not a JSON object",
+               cfg->name);
         return APR_EGENERAL;
     }
     if (!sm_json_str(p, j, "id_token")) {
@@ -112,7 +112,9 @@ static sm_cb_result_e userinfo_merge(const sm_env_t *env, sm_provider_rt_t *rt,
 {
     const sm_provider_cfg_t *cfg = sm_provider_rt_cfg(rt);
     apr_pool_t *p = env->pool;
-    sm_http_req_t req = {.method = "GET", .url = meta->userinfo_endpoint, .timeout_ms = 0,
+    sm_http_req_t req = {.method = "GET",
+                         .url = meta->userinfo_endpoint,
+                         .timeout_ms = 0,
                          .max_body = TOKEN_RESP_MAX};
     sm_http_resp_t *resp = NULL;
     const char *err = NULL, *ctype, *sub;
@@ -124,8 +126,8 @@ static sm_cb_result_e userinfo_merge(const sm_env_t *env, sm_provider_rt_t *rt,
     apr_table_set(req.headers, "Authorization", apr_pstrcat(p, "Bearer ", access_token, NULL));
     apr_table_set(req.headers, "Accept", "application/json");
     if (env->http->perform(env->http->baton, p, &req, &resp, &err) != APR_SUCCESS) {
-        sm_log(env->log, SM_LOG_ERROR, "SM20025: provider %s: userinfo unreachable: %s",
-               cfg->name, err ? err : "transport error");
+        sm_log(env->log, SM_LOG_ERROR, "SM20025: provider %s: userinfo unreachable: %s", cfg->name,
+               err ? err : "transport error");
         return SM_CB_USERINFO;
     }
     ctype = apr_table_get(resp->headers, "Content-Type");
@@ -177,8 +179,8 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     /* RFC 9207: checked before anything else is done with the response, errors included */
     if (iss ? strcmp(iss, meta->issuer) != 0 : meta->iss_parameter_supported) {
         sm_log(env->log, SM_LOG_ERROR,
-               "SM20021: provider %s: authorization response iss is %s (mix-up defence)",
-               cfg->name, iss ? "not the provider's issuer" : "missing");
+               "SM20021: provider %s: authorization response iss is %s (mix-up defence)", cfg->name,
+               iss ? "not the provider's issuer" : "missing");
         return SM_CB_ISS;
     }
     if (error) {

@@ -46,15 +46,15 @@ char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provide
  * user-facing message. */
 typedef enum {
     SM_CB_OK = 0,
-    SM_CB_OP_ERROR,  /* error=... from the OP */
-    SM_CB_DENIED,    /* error=access_denied: the person cancelled or was refused */
-    SM_CB_ISS,       /* RFC 9207 iss missing or wrong */
+    SM_CB_OP_ERROR, /* error=... from the OP */
+    SM_CB_DENIED,   /* error=access_denied: the person cancelled or was refused */
+    SM_CB_ISS,      /* RFC 9207 iss missing or wrong */
     SM_CB_NO_CODE,
-    SM_CB_TOKEN,     /* token endpoint unreachable or refused */
-    SM_CB_ID_TOKEN,  /* ID token failed validation */
-    SM_CB_USERINFO,  /* userinfo unreachable or malformed */
-    SM_CB_SUB,       /* userinfo sub differs from ID token sub */
-    SM_CB_METADATA,  /* discovery/JWKS unavailable */
+    SM_CB_TOKEN,    /* token endpoint unreachable or refused */
+    SM_CB_ID_TOKEN, /* ID token failed validation */
+    SM_CB_USERINFO, /* userinfo unreachable or malformed */
+    SM_CB_SUB,      /* userinfo sub differs from ID token sub */
+    SM_CB_METADATA, /* discovery/JWKS unavailable */
 } sm_cb_result_e;
 
 /* Processes the parameters of an authorization response whose state has already been checked

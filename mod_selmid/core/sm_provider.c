@@ -6,18 +6,18 @@
 #include <apr_thread_mutex.h>
 #include <string.h>
 
-#define META_TTL apr_time_from_sec(3600)
-#define META_RETRY apr_time_from_sec(5)    /* after a failed fetch, do not ask again sooner */
-#define JWKS_TTL apr_time_from_sec(3600)
+#define META_TTL         apr_time_from_sec(3600)
+#define META_RETRY       apr_time_from_sec(5) /* after a failed fetch, do not ask again sooner */
+#define JWKS_TTL         apr_time_from_sec(3600)
 #define JWKS_MIN_REFRESH apr_time_from_sec(60) /* unknown kid: refetch at most this often */
-#define DOC_MAX (512 * 1024)
+#define DOC_MAX          (512 * 1024)
 
 typedef struct cached_doc_t {
     apr_pool_t *pool; /* holds body; replaced on refresh */
     const char *body;
     apr_size_t len;
-    apr_time_t fetched;     /* 0: never */
-    apr_time_t last_try;    /* last fetch attempt */
+    apr_time_t fetched;  /* 0: never */
+    apr_time_t last_try; /* last fetch attempt */
 } cached_doc_t;
 
 struct sm_provider_rt_t {
@@ -60,16 +60,15 @@ static const char *discovery_url(apr_pool_t *p, const char *issuer)
 
     if (n && issuer[n - 1] == '/')
         n--;
-    return apr_pstrcat(p, apr_pstrmemdup(p, issuer, n), "/.well-known/openid-configuration",
-                       NULL);
+    return apr_pstrcat(p, apr_pstrmemdup(p, issuer, n), "/.well-known/openid-configuration", NULL);
 }
 
 /* Fetches url into doc (called with rt->mu held). */
 static apr_status_t fetch_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_doc_t *doc,
                               const char *what, const char *url)
 {
-    sm_http_req_t req = {.method = "GET", .url = url, .timeout_ms = rt->timeout_ms,
-                         .max_body = DOC_MAX};
+    sm_http_req_t req = {
+        .method = "GET", .url = url, .timeout_ms = rt->timeout_ms, .max_body = DOC_MAX};
     sm_http_resp_t *resp = NULL;
     const char *err = NULL;
     apr_pool_t *np;
@@ -97,8 +96,8 @@ static apr_status_t fetch_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_
     doc->body = apr_pstrmemdup(np, resp->body, resp->body_len);
     doc->len = resp->body_len;
     doc->fetched = sm_now(env);
-    sm_log(env->log, SM_LOG_INFO, "SM20012: provider %s: fetched the %s (%lu bytes)",
-           rt->cfg->name, what, (unsigned long)resp->body_len);
+    sm_log(env->log, SM_LOG_INFO, "SM20012: provider %s: fetched the %s (%lu bytes)", rt->cfg->name,
+           what, (unsigned long)resp->body_len);
     return APR_SUCCESS;
 }
 
@@ -113,8 +112,8 @@ static apr_status_t get_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_do
     bool stale = !doc->fetched || now - doc->fetched >= ttl;
 
     apr_thread_mutex_lock(rt->mu);
-    if ((stale || force) && (!doc->last_try || now - doc->last_try >= (force ? JWKS_MIN_REFRESH
-                                                                             : META_RETRY))) {
+    if ((stale || force) &&
+        (!doc->last_try || now - doc->last_try >= (force ? JWKS_MIN_REFRESH : META_RETRY))) {
         rv = fetch_doc(env, rt, doc, what, url);
         if (rv != APR_SUCCESS && doc->fetched) {
             sm_log(env->log, SM_LOG_WARN, "SM20013: provider %s: using the cached %s",
@@ -141,8 +140,8 @@ apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_m
     apr_size_t len;
     apr_status_t rv;
 
-    rv = get_doc(env, rt, &rt->meta, "discovery document", discovery_url(env->pool,
-                 rt->cfg->issuer), META_TTL, false, &body, &len);
+    rv = get_doc(env, rt, &rt->meta, "discovery document",
+                 discovery_url(env->pool, rt->cfg->issuer), META_TTL, false, &body, &len);
     if (rv != APR_SUCCESS)
         return rv;
     rv = sm_oidc_parse_discovery(env->pool, body, len, rt->cfg->issuer, meta, &err);

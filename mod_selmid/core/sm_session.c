@@ -9,7 +9,7 @@
 
 #define SESSION_ID_BYTES 32
 #define SESSION_ID_CHARS 43 /* base64url of 32 bytes */
-#define SESSION_AAD "selmid-session-v1:"
+#define SESSION_AAD      "selmid-session-v1:"
 #define SESSION_MAX_BODY (256 * 1024)
 
 apr_status_t sm_keys_derive(const unsigned char *secret, apr_size_t len, sm_keys_t *keys)
@@ -57,8 +57,7 @@ bool sm_session_id_wellformed(const char *id)
     return true;
 }
 
-const char *sm_store_key(apr_pool_t *p, const sm_keys_t *keys, const char *kind,
-                             const char *id)
+const char *sm_store_key(apr_pool_t *p, const sm_keys_t *keys, const char *kind, const char *id)
 {
     unsigned char mac[SM_SHA256_LEN];
     const char *msg = apr_pstrcat(p, kind, id, NULL);
@@ -73,40 +72,43 @@ static apr_time_t session_expiry(const sm_session_policy_t *pol, const sm_sessio
     return idle_end < abs_end ? idle_end : abs_end;
 }
 
+apr_status_t sm_seal_json(const sm_env_t *env, const unsigned char key[SM_KEY_LEN], const char *aad,
+                          const json_t *j, unsigned char **out, apr_size_t *out_len)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    apr_status_t rv;
+
+    if (!text)
+        return APR_EGENERAL;
+    rv =
+        sm_aead_seal(env->pool, env->rand, key, aad, strlen(aad), text, strlen(text), out, out_len);
+    sm_wipe(text, strlen(text));
+    free(text);
+    return rv;
+}
+
 static apr_status_t session_save(const sm_env_t *env, const sm_keys_t *keys,
                                  const sm_session_policy_t *pol, const sm_session_t *s)
 {
     apr_pool_t *p = env->pool;
-    json_t *body = NULL;
-    char *text = NULL;
+    json_t *body;
     unsigned char *sealed;
     apr_size_t sealed_len;
-    const char *aad = apr_pstrcat(p, SESSION_AAD, s->id, NULL);
-    apr_status_t rv = APR_EGENERAL;
+    apr_status_t rv;
 
     body = json_pack("{s:i, s:I, s:I, s:s, s:s, s:s, s:O}", "v", 1, "c", (json_int_t)s->created,
                      "a", (json_int_t)s->accessed, "p", s->provider, "i", s->issuer, "s", s->sub,
                      "claims", s->claims);
-    if (!body)
-        goto leave;
-    text = json_dumps(body, JSON_COMPACT);
-    if (!text)
-        goto leave;
-    rv = sm_aead_seal(p, env->rand, keys->session, aad, strlen(aad), text, strlen(text), &sealed,
+    rv = sm_seal_json(env, keys->session, apr_pstrcat(p, SESSION_AAD, s->id, NULL), body, &sealed,
                       &sealed_len);
+    json_decref(body);
     if (rv != APR_SUCCESS)
-        goto leave;
-    rv = env->store->set(env->store->baton, p, sm_store_key(p, keys, "s:", s->id), sealed, sealed_len,
-                         session_expiry(pol, s));
+        return rv;
+    rv = env->store->set(env->store->baton, p, sm_store_key(p, keys, "s:", s->id), sealed,
+                         sealed_len, session_expiry(pol, s));
     if (rv != APR_SUCCESS)
         sm_log(env->log, SM_LOG_ERROR, "SM20001: cannot write session to the %s store (%d)",
                env->store->name, rv);
-leave:
-    if (text) {
-        sm_wipe(text, strlen(text));
-        free(text);
-    }
-    json_decref(body);
     return rv;
 }
 

@@ -16,6 +16,10 @@ typedef struct sm_keys_t {
 
 apr_status_t sm_keys_derive(const unsigned char *secret, apr_size_t len, sm_keys_t *keys);
 
+/* AES-256-GCM of the compact JSON text of j (the text is wiped afterwards). */
+apr_status_t sm_seal_json(const sm_env_t *env, const unsigned char key[SM_KEY_LEN], const char *aad,
+                          const json_t *j, unsigned char **out, apr_size_t *out_len);
+
 typedef struct sm_session_policy_t {
     apr_interval_time_t idle;     /* idle timeout */
     apr_interval_time_t absolute; /* absolute timeout from login */
@@ -77,8 +81,8 @@ apr_status_t sm_session_destroy(const sm_env_t *env, const sm_keys_t *keys, cons
 
 /* ---- login state (one cookie per login in flight) ---- */
 #define SM_STATE_COOKIE_PREFIX "selmid_state_"
-#define SM_STATE_MAX_INFLIGHT 4
-#define SM_STATE_LIFETIME apr_time_from_sec(600)
+#define SM_STATE_MAX_INFLIGHT  4
+#define SM_STATE_LIFETIME      apr_time_from_sec(600)
 
 typedef struct sm_login_state_t {
     const char *state;    /* random, sent to the OP */

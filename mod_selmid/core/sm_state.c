@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_AAD "selmid-state-v1"
+#define STATE_AAD        "selmid-state-v1"
 #define STATE_COOKIE_MAX 4096
 
 apr_status_t sm_state_new(const sm_env_t *env, const char *provider, const char *target,
@@ -36,28 +36,15 @@ char *sm_state_cookie_name(apr_pool_t *p, const char *state)
 
 char *sm_state_seal(const sm_env_t *env, const sm_keys_t *keys, const sm_login_state_t *st)
 {
-    apr_pool_t *p = env->pool;
     json_t *j;
-    char *text = NULL, *out = NULL;
     unsigned char *sealed;
     apr_size_t sealed_len;
+    char *out = NULL;
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "s", st->state, "n", st->nonce, "v",
-                  st->verifier, "p", st->provider, "t", st->target, "c",
-                  (json_int_t)st->created);
-    if (!j)
-        goto leave;
-    text = json_dumps(j, JSON_COMPACT);
-    if (!text)
-        goto leave;
-    if (sm_aead_seal(p, env->rand, keys->state, STATE_AAD, strlen(STATE_AAD), text, strlen(text),
-                     &sealed, &sealed_len) == APR_SUCCESS)
-        out = sm_b64url_encode(p, sealed, sealed_len);
-leave:
-    if (text) {
-        sm_wipe(text, strlen(text));
-        free(text);
-    }
+                  st->verifier, "p", st->provider, "t", st->target, "c", (json_int_t)st->created);
+    if (sm_seal_json(env, keys->state, STATE_AAD, j, &sealed, &sealed_len) == APR_SUCCESS)
+        out = sm_b64url_encode(env->pool, sealed, sealed_len);
     json_decref(j);
     return out;
 }
@@ -112,7 +99,6 @@ apr_status_t sm_state_consume(const sm_env_t *env, const sm_keys_t *keys, const 
 {
     static const unsigned char used = '1';
 
-    return env->store->add(env->store->baton, env->pool,
-                           sm_store_key(env->pool, keys, "u:", state), &used, 1,
-                           sm_now(env) + SM_STATE_LIFETIME + apr_time_from_sec(60));
+    return env->store->add(env->store->baton, env->pool, sm_store_key(env->pool, keys, "u:", state),
+                           &used, 1, sm_now(env) + SM_STATE_LIFETIME + apr_time_from_sec(60));
 }

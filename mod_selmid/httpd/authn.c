@@ -218,11 +218,8 @@ int sm_check_authn(request_rec *r)
     }
     if (res == SM_SESS_STORE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "SM30020: session store (%s) unreachable: request denied",
-                      srv->store->name);
-        return sm_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
-                             "The login service is temporarily unavailable. Please try again "
-                             "later.");
+                      "SM30020: session store (%s) unreachable: request denied", srv->store->name);
+        return sm_page_store_down(r);
     }
     if (res != SM_SESS_NONE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30031: session not accepted: %s",

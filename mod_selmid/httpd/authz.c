@@ -6,8 +6,7 @@
 
 APLOG_USE_MODULE(selmid);
 
-static const char *claim_parse(cmd_parms *cmd, const char *line,
-                               const void **parsed_require_line)
+static const char *claim_parse(cmd_parms *cmd, const char *line, const void **parsed_require_line)
 {
     sm_claim_rule_t *rule;
     const char *e = sm_claim_rule_parse(cmd->pool, line, &rule);
@@ -18,8 +17,7 @@ static const char *claim_parse(cmd_parms *cmd, const char *line,
     return NULL;
 }
 
-static authz_status claim_check(request_rec *r, const char *line,
-                                const void *parsed_require_line)
+static authz_status claim_check(request_rec *r, const char *line, const void *parsed_require_line)
 {
     const sm_claim_rule_t *rule = parsed_require_line;
     sm_req_t *rq;
@@ -31,8 +29,8 @@ static authz_status claim_check(request_rec *r, const char *line,
         return AUTHZ_DENIED;
     if (sm_claim_rule_match(rule, rq->session->claims))
         return AUTHZ_GRANTED;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "SM30060: Require selmid-claim %s not satisfied", rule->claim);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30060: Require selmid-claim %s not satisfied",
+                  rule->claim);
     return AUTHZ_DENIED;
 }
 
@@ -55,9 +53,9 @@ static int note_auth_failure(request_rec *r, const char *type)
                                               "You are logged in, but this page is not open to "
                                               "your account."));
     } else {
-        ap_custom_response(r, HTTP_UNAUTHORIZED,
-                           sm_page_error_html(r, "Login required",
-                                              "You need to log in to see this page."));
+        ap_custom_response(
+            r, HTTP_UNAUTHORIZED,
+            sm_page_error_html(r, "Login required", "You need to log in to see this page."));
     }
     return OK;
 }

@@ -18,8 +18,7 @@ static apr_array_header_t *providers_uses;
 /* The provider whose <SelmidProvider> block is being read. */
 static sm_provider_cfg_t *current_provider;
 
-#define ERR(cmd, fmt, ...)                                                                         \
-    apr_psprintf((cmd)->pool, "%s: " fmt, (cmd)->cmd->name, __VA_ARGS__)
+#define ERR(cmd, fmt, ...) apr_psprintf((cmd)->pool, "%s: " fmt, (cmd)->cmd->name, __VA_ARGS__)
 
 static const char *where(cmd_parms *cmd)
 {
@@ -100,8 +99,9 @@ static const char *set_store(cmd_parms *cmd, void *dc, const char *type, const c
         srv->cfg->store_type = SM_STORE_SHM;
         srv->shm_size = 8 * 1024 * 1024;
         if (arg && !(srv->shm_size = parse_size(arg)))
-            return ERR(cmd, "'shm %s': the size must be bytes with an optional K or M suffix, "
-                            "64K to 1024M",
+            return ERR(cmd,
+                       "'shm %s': the size must be bytes with an optional K or M suffix, "
+                       "64K to 1024M",
                        arg);
         return NULL;
     }
@@ -164,9 +164,8 @@ static const char *provider_section(cmd_parms *cmd, void *dc, const char *arg)
     cursor = apr_pstrmemdup(cmd->pool, arg, endp - arg);
     name = ap_getword_conf(cmd->pool, &cursor);
     if (!*name || sm_cfg_parse_claim_name(name) || strchr(name, ':') || strchr(name, '.'))
-        return apr_psprintf(cmd->pool,
-                            "<SelmidProvider %s>: the name must be letters, digits, '-' or '_'",
-                            name);
+        return apr_psprintf(
+            cmd->pool, "<SelmidProvider %s>: the name must be letters, digits, '-' or '_'", name);
     if (current_provider)
         return "<SelmidProvider> cannot be nested";
     if (apr_hash_get(c->providers, name, APR_HASH_KEY_STRING))

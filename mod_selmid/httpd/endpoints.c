@@ -8,7 +8,7 @@
 
 APLOG_USE_MODULE(selmid);
 
-#define FORM_MAX (64 * 1024)
+#define FORM_MAX   (64 * 1024)
 #define MAX_PARAMS 32
 
 static bool is_https(request_rec *r)
@@ -18,8 +18,7 @@ static bool is_https(request_rec *r)
 
 static const char *redirect_uri(request_rec *r, const sm_srv_t *srv)
 {
-    return ap_construct_url(r->pool, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/callback",
-                                                 NULL),
+    return ap_construct_url(r->pool, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/callback", NULL),
                             r);
 }
 
@@ -58,8 +57,7 @@ static apr_table_t *query_params(request_rec *r, int *status)
     if (sm_url_parse_form(r->pool, q, strlen(q), true, MAX_PARAMS, &t, &err) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30010: malformed query string: %s",
                       err ? err : "invalid");
-        *status = sm_page_error(r, HTTP_BAD_REQUEST, "Bad request",
-                                "The request was malformed.");
+        *status = sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The request was malformed.");
         return NULL;
     }
     return t;
@@ -88,8 +86,7 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
 
     if (sm_provider_meta(env, rt, &meta) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "SM20027: provider %s: metadata unavailable, cannot start a login",
-                      provider);
+                      "SM20027: provider %s: metadata unavailable, cannot start a login", provider);
         return sm_page_error(r, HTTP_BAD_GATEWAY, "Login unavailable",
                              "The identity provider cannot be reached. Please try again later.");
     }
@@ -105,8 +102,8 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
                (long)apr_time_sec(SM_STATE_LIFETIME));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30051: login started with provider %s",
                   provider);
-    return redirect(r, sm_oidc_auth_url(r->pool, meta, sm_provider_rt_cfg(rt),
-                                        redirect_uri(r, srv), st));
+    return redirect(
+        r, sm_oidc_auth_url(r->pool, meta, sm_provider_rt_cfg(rt), redirect_uri(r, srv), st));
 }
 
 static int do_login(request_rec *r, sm_srv_t *srv)
@@ -183,7 +180,8 @@ static apr_table_t *post_params(request_rec *r, int *status)
     }
     return t;
 bad:
-    *status = sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The login response was malformed.");
+    *status =
+        sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The login response was malformed.");
     return NULL;
 }
 
@@ -249,8 +247,7 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     }
     set_cookie(r, cname, "", path, 0); /* single use, whatever happens next */
     if (sm_state_open(env, &srv->keys, cval, state, &st, &why) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30012: login state cookie refused: %s",
-                      why);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30012: login state cookie refused: %s", why);
         return sm_page_error(r, HTTP_BAD_REQUEST, "Login expired",
                              "This login has expired or is invalid. Please start again.");
     }
@@ -263,9 +260,7 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "SM30020: session store (%s) unreachable: login denied", srv->store->name);
-        return sm_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
-                             "The login service is temporarily unavailable. Please try again "
-                             "later.");
+        return sm_page_store_down(r);
     }
     rt = apr_hash_get(srv->rt, st->provider, APR_HASH_KEY_STRING);
     if (!rt) {
@@ -274,8 +269,8 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
         return sm_page_error(r, HTTP_BAD_REQUEST, "Login failed",
                              "The identity provider is not known here. Please start again.");
     }
-    res = sm_oidc_handle_response(env, rt, sm_cfg_skew(srv->cfg), redirect_uri(r, srv), st,
-                                  params, &claims);
+    res = sm_oidc_handle_response(env, rt, sm_cfg_skew(srv->cfg), redirect_uri(r, srv), st, params,
+                                  &claims);
     if (res != SM_CB_OK)
         return callback_failure(r, res);
     rv = sm_session_create(env, &srv->keys, &srv->policy, st->provider,
@@ -284,9 +279,7 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "SM30020: session store (%s) unreachable: cannot create the session",
                       srv->store->name);
-        return sm_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
-                             "The login service is temporarily unavailable. Please try again "
-                             "later.");
+        return sm_page_store_down(r);
     }
     set_cookie(r, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30052: login with provider %s succeeded",
@@ -357,12 +350,12 @@ static int do_session(request_rec *r, sm_srv_t *srv)
         ap_rputs("{\"error\":\"no session\"}\n", r);
         return OK;
     }
-    out = sm_json_own(r->pool,
-                      json_pack("{s:s, s:s, s:s, s:I, s:I, s:O}", "provider", s->provider,
-                                "issuer", s->issuer, "sub", s->sub, "login_time",
-                                (json_int_t)apr_time_sec(s->created), "expires",
-                                (json_int_t)apr_time_sec(s->created + srv->policy.absolute),
-                                "claims", s->claims));
+    out =
+        sm_json_own(r->pool, json_pack("{s:s, s:s, s:s, s:I, s:I, s:O}", "provider", s->provider,
+                                       "issuer", s->issuer, "sub", s->sub, "login_time",
+                                       (json_int_t)apr_time_sec(s->created), "expires",
+                                       (json_int_t)apr_time_sec(s->created + srv->policy.absolute),
+                                       "claims", s->claims));
     ap_rputs(out ? sm_json_dump(r->pool, out) : "{}", r);
     ap_rputs("\n", r);
     return OK;

@@ -21,17 +21,17 @@
 
 extern module AP_MODULE_DECLARE_DATA selmid_module;
 
-#define SM_AUTH_TYPE "selmid"
+#define SM_AUTH_TYPE      "selmid"
 #define SM_SHM_MUTEX_TYPE "selmid-shm"
 
 /* The server config record: the parsed configuration plus this process's runtime. */
 typedef struct sm_srv_t {
     sm_server_cfg_t *cfg;
-    bool used;            /* some location of this server uses AuthType selmid */
-    bool ready;           /* runtime built (child_init) */
+    bool used;  /* some location of this server uses AuthType selmid */
+    bool ready; /* runtime built (child_init) */
     sm_keys_t keys;
     sm_session_policy_t policy;
-    apr_hash_t *rt;       /* provider name -> sm_provider_rt_t*, this process */
+    apr_hash_t *rt; /* provider name -> sm_provider_rt_t*, this process */
     const sm_store_t *store;
     sm_session_cache_t *cache; /* decrypted sessions, this process */
     const sm_http_t *http;
@@ -92,6 +92,8 @@ int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provid
 
 /* pages.c: every page sets no-store and a strict CSP; all text is escaped. Returns DONE/OK. */
 int sm_page_error(request_rec *r, int status, const char *title, const char *message);
+/* 503: the session store cannot be reached. */
+int sm_page_store_down(request_rec *r);
 /* The same error page as a string (for ap_custom_response). */
 char *sm_page_error_html(request_rec *r, const char *title, const char *message);
 int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,

@@ -45,17 +45,17 @@ static int sm_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         srv->policy.idle = sm_cfg_idle(srv->cfg);
         srv->policy.absolute = sm_cfg_absolute(srv->cfg);
         /* refresh the idle timer at most every 60 s (or a tenth of the idle time) */
-        srv->policy.touch = srv->policy.idle / 10 < apr_time_from_sec(60)
-                                ? srv->policy.idle / 10
-                                : apr_time_from_sec(60);
+        srv->policy.touch = srv->policy.idle / 10 < apr_time_from_sec(60) ? srv->policy.idle / 10
+                                                                          : apr_time_from_sec(60);
         if (sm_cfg_store_type(srv->cfg) == SM_STORE_SHM) {
-            if (!shm && sm_shm_post_config(pconf, s, srv->shm_size ? srv->shm_size
-                                                                    : 8 * 1024 * 1024))
+            if (!shm &&
+                sm_shm_post_config(pconf, s, srv->shm_size ? srv->shm_size : 8 * 1024 * 1024))
                 return HTTP_INTERNAL_SERVER_ERROR;
             shm = true;
         }
     }
-    ap_add_version_component(pconf, "mod_selmid/" "0.1.0");
+    ap_add_version_component(pconf, "mod_selmid/"
+                                    "0.1.0");
     return OK;
 }
 
@@ -77,8 +77,7 @@ static void sm_child_init(apr_pool_t *pchild, server_rec *s)
         srv->rt = apr_hash_make(pchild);
         for (hi = apr_hash_first(pchild, srv->cfg->providers); hi; hi = apr_hash_next(hi)) {
             const sm_provider_cfg_t *pc = apr_hash_this_val(hi);
-            sm_provider_rt_t *rt =
-                sm_provider_rt_create(pchild, pc, sm_cfg_http_timeout(srv->cfg));
+            sm_provider_rt_t *rt = sm_provider_rt_create(pchild, pc, sm_cfg_http_timeout(srv->cfg));
             if (!rt) {
                 ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, "SM30004: cannot set up provider %s",
                              pc->name);
@@ -116,12 +115,6 @@ static void sm_register_hooks(apr_pool_t *p)
 }
 
 AP_DECLARE_MODULE(selmid) = {
-    STANDARD20_MODULE_STUFF,
-    sm_create_dir_config,
-    sm_merge_dir_config,
-    sm_create_server_config,
-    sm_merge_server_config,
-    sm_directives,
-    sm_register_hooks,
-    AP_MODULE_FLAG_NONE,
+    STANDARD20_MODULE_STUFF, sm_create_dir_config, sm_merge_dir_config, sm_create_server_config,
+    sm_merge_server_config,  sm_directives,        sm_register_hooks,   AP_MODULE_FLAG_NONE,
 };

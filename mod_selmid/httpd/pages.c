@@ -55,6 +55,12 @@ int sm_page_error(request_rec *r, int status, const char *title, const char *mes
     return send_page(r, status, title, error_body(r, title, message));
 }
 
+int sm_page_store_down(request_rec *r)
+{
+    return sm_page_error(r, HTTP_SERVICE_UNAVAILABLE, "Service unavailable",
+                         "The login service is temporarily unavailable. Please try again later.");
+}
+
 char *sm_page_error_html(request_rec *r, const char *title, const char *message)
 {
     return render_page(r, title, error_body(r, title, message));
@@ -72,9 +78,9 @@ int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *n
         char *u = apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/login", NULL);
         u = sm_url_add_param(r->pool, u, "provider", n);
         u = sm_url_add_param(r->pool, u, "target", target);
-        body = apr_pstrcat(r->pool, body, "<a class=\"provider\" href=\"",
-                           sm_html_escape(r->pool, u), "\">", sm_html_escape(r->pool, n),
-                           "</a>\n", NULL);
+        body =
+            apr_pstrcat(r->pool, body, "<a class=\"provider\" href=\"", sm_html_escape(r->pool, u),
+                        "\">", sm_html_escape(r->pool, n), "</a>\n", NULL);
     }
     body = apr_pstrcat(r->pool, body, "</nav>\n", NULL);
     return send_page(r, HTTP_OK, "Log in", body);

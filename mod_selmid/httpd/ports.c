@@ -5,8 +5,8 @@
 APLOG_USE_MODULE(selmid);
 
 static const int level_map[] = {
-    [SM_LOG_ERROR] = APLOG_ERR,   [SM_LOG_WARN] = APLOG_WARNING, [SM_LOG_NOTICE] = APLOG_NOTICE,
-    [SM_LOG_INFO] = APLOG_INFO,   [SM_LOG_DEBUG] = APLOG_DEBUG,
+    [SM_LOG_ERROR] = APLOG_ERR, [SM_LOG_WARN] = APLOG_WARNING, [SM_LOG_NOTICE] = APLOG_NOTICE,
+    [SM_LOG_INFO] = APLOG_INFO, [SM_LOG_DEBUG] = APLOG_DEBUG,
 };
 
 static sm_log_level_e max_level_r(const request_rec *r)

@@ -25,8 +25,7 @@ static apr_status_t shm_cleanup(void *data)
 
 apr_status_t sm_shm_post_config(apr_pool_t *pconf, server_rec *s, apr_size_t size)
 {
-    struct ap_socache_hints hints = {.avg_id_len = 60, .avg_obj_size = 2048,
-                                     .expiry_interval = 30};
+    struct ap_socache_hints hints = {.avg_id_len = 60, .avg_obj_size = 2048, .expiry_interval = 30};
     const char *err;
     apr_status_t rv;
 
@@ -45,8 +44,7 @@ apr_status_t sm_shm_post_config(apr_pool_t *pconf, server_rec *s, apr_size_t siz
                                         (unsigned long)size),
                            pconf, pconf);
     if (err) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "SM30101: cannot create the shm store: %s",
-                     err);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "SM30101: cannot create the shm store: %s", err);
         return APR_EGENERAL;
     }
     rv = ap_global_mutex_create(&mutex, NULL, SM_SHM_MUTEX_TYPE, NULL, s, pconf, 0);
@@ -141,7 +139,12 @@ static apr_status_t shm_del(void *baton, apr_pool_t *p, const char *key)
 }
 
 static const sm_store_t shm_store = {
-    .get = shm_get, .set = shm_set, .add = shm_add, .del = shm_del, .name = "shm", .baton = NULL,
+    .get = shm_get,
+    .set = shm_set,
+    .add = shm_add,
+    .del = shm_del,
+    .name = "shm",
+    .baton = NULL,
 };
 
 const sm_store_t *sm_shm_store(void)

@@ -117,11 +117,10 @@ START_TEST(parse_secret_value_and_file)
     e = sm_cfg_parse_secret(P, "tooshort", 32, &s, &n, &origin);
     ck_assert_ptr_nonnull(e);
     ck_assert_ptr_null(strstr(e, "tooshort")); /* never echoes the secret */
-    ck_assert_ptr_null(sm_cfg_parse_secret(P, "0123456789abcdef0123456789abcdefXY", 32, &s, &n,
-                                           &origin));
+    ck_assert_ptr_null(
+        sm_cfg_parse_secret(P, "0123456789abcdef0123456789abcdefXY", 32, &s, &n, &origin));
     ck_assert_uint_eq(n, 34);
-    ck_assert_ptr_nonnull(
-        sm_cfg_parse_secret(P, "file:/nonexistent/secret", 32, &s, &n, &origin));
+    ck_assert_ptr_nonnull(sm_cfg_parse_secret(P, "file:/nonexistent/secret", 32, &s, &n, &origin));
 
     ck_assert_int_eq(apr_file_mktemp(&f, path, APR_FOPEN_CREATE | APR_FOPEN_WRITE, P), 0);
     apr_file_puts("  0123456789abcdef0123456789abcdef\n", f);
@@ -143,8 +142,8 @@ END_TEST
 START_TEST(parse_path)
 {
     const char *p;
-    static const char *bad[] = {"", "/", "selmid", "/selmid/", "//x", "/a//b", "/a/../b",
-                                "/a b", "/a?x", "/a%2f", "/\xc3\xa9"};
+    static const char *bad[] = {"",        "/",    "selmid", "/selmid/", "//x",      "/a//b",
+                                "/a/../b", "/a b", "/a?x",   "/a%2f",    "/\xc3\xa9"};
     size_t i;
 
     ck_assert_ptr_null(sm_cfg_parse_path(P, "/selmid", &p));

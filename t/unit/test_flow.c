@@ -8,12 +8,12 @@
 #include <cjose/cjose.h>
 #include <string.h>
 
-#define P sm_test_pool
-#define T0 apr_time_from_sec(1700000000)
-#define ISS "https://op.example"
-#define SECRET "client-secret-value-0123456789-xyz"
+#define P        sm_test_pool
+#define T0       apr_time_from_sec(1700000000)
+#define ISS      "https://op.example"
+#define SECRET   "client-secret-value-0123456789-xyz"
 #define REDIRECT "https://rp.example/selmid/callback"
-#define CODE "the-authorization-code-0001"
+#define CODE     "the-authorization-code-0001"
 
 static fake_env_t fe;
 static sm_provider_cfg_t *cfg;
@@ -42,16 +42,15 @@ static void route_jwks(cjose_jwk_t *k)
 
 static void route_discovery(bool iss_param)
 {
-    fake_http_route(&fe.http, "GET", ISS "/.well-known/openid-configuration", 200,
-                    "application/json",
-                    apr_psprintf(P,
-                                 "{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
-                                 "/auth\",\"token_endpoint\":\"" ISS
-                                 "/token\",\"userinfo_endpoint\":\"" ISS
-                                 "/me\",\"jwks_uri\":\"" ISS "/jwks\",\"response_types_"
-                                 "supported\":[\"code\"],\"authorization_response_iss_parameter_"
-                                 "supported\":%s}",
-                                 iss_param ? "true" : "false"));
+    fake_http_route(
+        &fe.http, "GET", ISS "/.well-known/openid-configuration", 200, "application/json",
+        apr_psprintf(P,
+                     "{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
+                     "/auth\",\"token_endpoint\":\"" ISS "/token\",\"userinfo_endpoint\":\"" ISS
+                     "/me\",\"jwks_uri\":\"" ISS "/jwks\",\"response_types_"
+                     "supported\":[\"code\"],\"authorization_response_iss_parameter_"
+                     "supported\":%s}",
+                     iss_param ? "true" : "false"));
 }
 
 /* An ES256 ID token with the given claims (JSON object text) signed by k. */
@@ -59,8 +58,8 @@ static const char *id_token(cjose_jwk_t *k, const char *claims)
 {
     cjose_err err;
     json_t *hdr = json_pack("{s:s, s:s}", "alg", "ES256", "kid", cjose_jwk_get_kid(k, &err));
-    cjose_jws_t *jws = cjose_jws_sign(k, (cjose_header_t *)hdr, (const uint8_t *)claims,
-                                      strlen(claims), &err);
+    cjose_jws_t *jws =
+        cjose_jws_sign(k, (cjose_header_t *)hdr, (const uint8_t *)claims, strlen(claims), &err);
     const char *compact = NULL, *out;
 
     ck_assert_ptr_nonnull(jws);
@@ -159,9 +158,9 @@ START_TEST(auth_url)
     ck_assert_int_eq(sm_provider_meta(&fe.env, rt, &meta), 0);
     u = sm_oidc_auth_url(P, meta, cfg, REDIRECT, st);
     ck_assert_int_eq(strncmp(u, ISS "/auth?", strlen(ISS) + 6), 0);
-    ck_assert_int_eq(sm_url_parse_form(P, strchr(u, '?') + 1, strlen(strchr(u, '?') + 1), true,
-                                       20, &q, &err),
-                     0);
+    ck_assert_int_eq(
+        sm_url_parse_form(P, strchr(u, '?') + 1, strlen(strchr(u, '?') + 1), true, 20, &q, &err),
+        0);
     ck_assert_str_eq(apr_table_get(q, "response_type"), "code");
     ck_assert_str_eq(apr_table_get(q, "client_id"), "rp");
     ck_assert_str_eq(apr_table_get(q, "redirect_uri"), REDIRECT);
@@ -271,14 +270,12 @@ START_TEST(op_error_and_no_code)
     apr_table_set(t, "error", "access_denied");
     ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c), SM_CB_DENIED);
     apr_table_set(t, "error", "server_error<script>");
-    ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c),
-                     SM_CB_OP_ERROR);
+    ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c), SM_CB_OP_ERROR);
     ck_assert(fake_log_has(&fe.log, "SM20020"));
     ck_assert(!fake_log_has(&fe.log, "<script>"));
     t = cb_params(ISS);
     apr_table_unset(t, "code");
-    ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c),
-                     SM_CB_NO_CODE);
+    ck_assert_int_eq(sm_oidc_handle_response(&fe.env, rt, 0, REDIRECT, st, t, &c), SM_CB_NO_CODE);
 }
 END_TEST
 

@@ -8,14 +8,14 @@
 #include <apr_hash.h>
 #include <string.h>
 
-#define P sm_test_pool
+#define P  sm_test_pool
 #define T0 apr_time_from_sec(1700000000)
 
 static fake_env_t fe;
 static sm_keys_t keys;
-static const sm_session_policy_t pol = {
-    .idle = apr_time_from_sec(1800), .absolute = apr_time_from_sec(28800),
-    .touch = apr_time_from_sec(60)};
+static const sm_session_policy_t pol = {.idle = apr_time_from_sec(1800),
+                                        .absolute = apr_time_from_sec(28800),
+                                        .touch = apr_time_from_sec(60)};
 
 static void setup(void)
 {
@@ -28,16 +28,16 @@ static void setup(void)
 
 static json_t *claims(const char *sub)
 {
-    return sm_json_own(P, json_pack("{s:s, s:s, s:[s,s]}", "sub", sub, "email",
-                                    "a@example.ac.jp", "groups", "staff", "lab;1"));
+    return sm_json_own(P, json_pack("{s:s, s:s, s:[s,s]}", "sub", sub, "email", "a@example.ac.jp",
+                                    "groups", "staff", "lab;1"));
 }
 
 static sm_session_t *new_session(void)
 {
     sm_session_t *s = NULL;
-    ck_assert_int_eq(sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp",
-                                       claims("alice"), &s),
-                     APR_SUCCESS);
+    ck_assert_int_eq(
+        sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp", claims("alice"), &s),
+        APR_SUCCESS);
     return s;
 }
 
@@ -90,12 +90,12 @@ START_TEST(malformed_and_unknown)
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, NULL, &l), SM_SESS_NONE);
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, "", &l), SM_SESS_MALFORMED);
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, "abc", &l), SM_SESS_MALFORMED);
-    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol,
-                                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", &l),
-                     SM_SESS_MALFORMED);
-    ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol,
-                                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &l),
-                     SM_SESS_UNKNOWN);
+    ck_assert_int_eq(
+        sm_session_load(&fe.env, &keys, &pol, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", &l),
+        SM_SESS_MALFORMED);
+    ck_assert_int_eq(
+        sm_session_load(&fe.env, &keys, &pol, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &l),
+        SM_SESS_UNKNOWN);
 }
 END_TEST
 
@@ -182,14 +182,14 @@ START_TEST(idle_detected_even_if_store_keeps_it)
     /* written with a long policy, so the store keeps it; read under the real policy */
     longer.idle = apr_time_from_sec(100000);
     longer.absolute = apr_time_from_sec(200000);
-    ck_assert_int_eq(sm_session_create(&fe.env, &keys, &longer, "campus", "https://idp",
-                                       claims("alice"), &s),
-                     APR_SUCCESS);
+    ck_assert_int_eq(
+        sm_session_create(&fe.env, &keys, &longer, "campus", "https://idp", claims("alice"), &s),
+        APR_SUCCESS);
     fe.clock.now = T0 + apr_time_from_sec(1800);
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &l), SM_SESS_IDLE);
-    ck_assert_int_eq(sm_session_create(&fe.env, &keys, &longer, "campus", "https://idp",
-                                       claims("alice"), &s),
-                     APR_SUCCESS);
+    ck_assert_int_eq(
+        sm_session_create(&fe.env, &keys, &longer, "campus", "https://idp", claims("alice"), &s),
+        APR_SUCCESS);
     fe.clock.now = T0 + apr_time_from_sec(1800 + 28800);
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &l), SM_SESS_EXPIRED);
 }
@@ -218,9 +218,9 @@ START_TEST(store_down_fails_closed)
     ck_assert_int_eq(sm_session_load(&fe.env, &keys, &pol, s->id, &l), SM_SESS_STORE);
     ck_assert_ptr_null(l);
     ck_assert(fake_log_has(&fe.log, "SM20002"));
-    ck_assert_int_ne(sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp",
-                                       claims("bob"), &l),
-                     APR_SUCCESS);
+    ck_assert_int_ne(
+        sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp", claims("bob"), &l),
+        APR_SUCCESS);
 }
 END_TEST
 
@@ -239,9 +239,9 @@ START_TEST(random_failure_no_session)
     sm_session_t *l = NULL;
 
     fe.rand.fail = true;
-    ck_assert_int_ne(sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp",
-                                       claims("bob"), &l),
-                     APR_SUCCESS);
+    ck_assert_int_ne(
+        sm_session_create(&fe.env, &keys, &pol, "campus", "https://idp", claims("bob"), &l),
+        APR_SUCCESS);
     ck_assert_ptr_null(l);
 }
 END_TEST
