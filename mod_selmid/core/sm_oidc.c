@@ -1,12 +1,14 @@
 /* sm_oidc.c: the authorization request and the processing of the authorization response: RFC 9207
  * issuer check, code exchange with PKCE, ID token validation and the userinfo request. */
 #include "sm_oidc.h"
+#include "sm_attrs.h"
 #include "sm_crypto.h"
 #include "sm_http.h"
 #include "sm_json.h"
 #include "sm_jwt.h"
 #include "sm_url.h"
 #include <apr_base64.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <string.h>
 
@@ -120,6 +122,7 @@ static sm_cb_result_e userinfo_merge(const sm_env_t *env, sm_provider_rt_t *rt,
     const char *err = NULL, *ctype, *sub;
     json_t *j, *v;
     const char *k;
+    apr_hash_t *taken;
 
     req.timeout_ms = sm_provider_rt_timeout(rt);
     req.headers = apr_table_make(p, 2);
@@ -149,11 +152,21 @@ static sm_cb_result_e userinfo_merge(const sm_env_t *env, sm_provider_rt_t *rt,
                "SM20026: provider %s: userinfo sub differs from the ID token sub", cfg->name);
         return SM_CB_SUB;
     }
-    /* the signed ID token wins where both assert a claim */
+    /* the signed ID token wins where both assert a claim, also where two names differ only in
+     * what the application cannot tell apart (case, '-', '_', '.': they become one header) */
+    taken = apr_hash_make(p);
+    json_object_foreach(claims, k, v)
+    {
+        apr_hash_set(taken, sm_attr_cgi_name(p, k), APR_HASH_KEY_STRING, k);
+    }
     json_object_foreach(j, k, v)
     {
-        if (!json_object_get(claims, k))
-            json_object_set(claims, k, v);
+        if (apr_hash_get(taken, sm_attr_cgi_name(p, k), APR_HASH_KEY_STRING)) {
+            sm_log(env->log, SM_LOG_DEBUG,
+                   "SM20028: provider %s: userinfo claim not used, the ID token has it", cfg->name);
+            continue;
+        }
+        json_object_set(claims, k, v);
     }
     return SM_CB_OK;
 }

@@ -4,6 +4,7 @@
 #include "sm_http.h"
 #include "sm_json.h"
 #include <apr_thread_mutex.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define META_TTL         apr_time_from_sec(3600)
@@ -13,8 +14,8 @@
 #define DOC_MAX          (512 * 1024)
 
 typedef struct cached_doc_t {
-    apr_pool_t *pool; /* holds body; replaced on refresh */
-    const char *body;
+    char *body; /* malloc'd (not a pool: pools of one allocator must not be made by several
+                 * threads at once); replaced and freed under rt->mu */
     apr_size_t len;
     apr_time_t fetched;  /* 0: never */
     apr_time_t last_try; /* last fetch attempt */
@@ -22,12 +23,21 @@ typedef struct cached_doc_t {
 
 struct sm_provider_rt_t {
     const sm_provider_cfg_t *cfg;
-    apr_pool_t *pool;
     apr_thread_mutex_t *mu;
     long timeout_ms;
     cached_doc_t meta;
     cached_doc_t jwks;
 };
+
+static apr_status_t rt_cleanup(void *data)
+{
+    sm_provider_rt_t *rt = data;
+
+    free(rt->meta.body);
+    free(rt->jwks.body);
+    rt->meta.body = rt->jwks.body = NULL;
+    return APR_SUCCESS;
+}
 
 sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cfg_t *cfg,
                                         long http_timeout_ms)
@@ -35,12 +45,10 @@ sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cf
     sm_provider_rt_t *rt = apr_pcalloc(pchild, sizeof(*rt));
 
     rt->cfg = cfg;
-    /* a pool of our own: document pools are created and destroyed under rt->mu only */
-    if (apr_pool_create(&rt->pool, pchild) != APR_SUCCESS)
-        return NULL;
     rt->timeout_ms = http_timeout_ms;
     if (apr_thread_mutex_create(&rt->mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
         return NULL;
+    apr_pool_cleanup_register(pchild, rt, rt_cleanup, apr_pool_cleanup_null);
     return rt;
 }
 
@@ -71,7 +79,7 @@ static apr_status_t fetch_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_
         .method = "GET", .url = url, .timeout_ms = rt->timeout_ms, .max_body = DOC_MAX};
     sm_http_resp_t *resp = NULL;
     const char *err = NULL;
-    apr_pool_t *np;
+    char *copy;
     apr_status_t rv;
 
     doc->last_try = sm_now(env);
@@ -88,12 +96,12 @@ static apr_status_t fetch_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_
                rt->cfg->name, what, resp->status);
         return APR_EGENERAL;
     }
-    if (apr_pool_create(&np, rt->pool) != APR_SUCCESS)
+    if (!(copy = malloc(resp->body_len + 1)))
         return APR_ENOMEM;
-    if (doc->pool)
-        apr_pool_destroy(doc->pool);
-    doc->pool = np;
-    doc->body = apr_pstrmemdup(np, resp->body, resp->body_len);
+    memcpy(copy, resp->body, resp->body_len);
+    copy[resp->body_len] = '\0';
+    free(doc->body);
+    doc->body = copy;
     doc->len = resp->body_len;
     doc->fetched = sm_now(env);
     sm_log(env->log, SM_LOG_INFO, "SM20012: provider %s: fetched the %s (%lu bytes)", rt->cfg->name,
@@ -109,9 +117,10 @@ static apr_status_t get_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_do
 {
     apr_time_t now = sm_now(env);
     apr_status_t rv = APR_SUCCESS;
-    bool stale = !doc->fetched || now - doc->fetched >= ttl;
+    bool stale;
 
     apr_thread_mutex_lock(rt->mu);
+    stale = !doc->fetched || now - doc->fetched >= ttl;
     if ((stale || force) &&
         (!doc->last_try || now - doc->last_try >= (force ? JWKS_MIN_REFRESH : META_RETRY))) {
         rv = fetch_doc(env, rt, doc, what, url);

@@ -159,10 +159,17 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
     return sm_page_providers(r, srv, names, target);
 }
 
-static bool provider_accepted(const sm_dir_cfg_t *d, const char *provider)
+/* The session's provider is one this location accepts, and it is the same provider (issuer)
+ * in this server's configuration: a virtual host may define another provider of that name. */
+static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const sm_session_t *s)
 {
+    const sm_provider_cfg_t *pc =
+        apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
+    const char *provider = s->provider;
     int i;
 
+    if (!pc || strcmp(pc->issuer, s->issuer) != 0)
+        return false;
     if (!d->providers)
         return true;
     for (i = 0; i < d->providers->nelts; i++)
@@ -194,7 +201,7 @@ int sm_check_authn(request_rec *r)
                              "The login service is not configured.");
     }
     if (r->main && sm_req(r->main)->session &&
-        provider_accepted(d, sm_req(r->main)->session->provider)) { /* a subrequest */
+        provider_accepted(srv, d, sm_req(r->main)->session)) { /* a subrequest */
         rq->session = sm_req(r->main)->session;
         return export_identity(r, d, rq->session);
     }
@@ -202,7 +209,7 @@ int sm_check_authn(request_rec *r)
     cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
                            sm_cfg_cookie_name(srv->cfg));
     res = sm_session_load(env, &srv->keys, &srv->policy, cookie, &s);
-    if (res == SM_SESS_OK && !provider_accepted(d, s->provider)) {
+    if (res == SM_SESS_OK && !provider_accepted(srv, d, s)) {
         /* a session from a provider this location does not accept counts as none here */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "SM30034: the session's provider %s is not accepted here (SelmidProviders)",

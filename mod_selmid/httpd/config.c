@@ -435,7 +435,9 @@ const command_rec sm_directives[] = {
     SRV("SelmidIDTokenAlgs", set_algs, ITERATE, "allowed ID token algorithms"),
     AP_INIT_FLAG("SelmidUserInfo", set_userinfo, NULL, RSRC_CONF,
                  "fetch the userinfo endpoint after login (default on)"),
-    DIR("SelmidProviders", set_providers, ITERATE, "providers this location accepts"),
+    /* not in .htaccess: the names are checked against the providers after startup */
+    AP_INIT_ITERATE("SelmidProviders", set_providers, NULL, ACCESS_CONF,
+                    "providers this location accepts"),
     DIR("SelmidUnauthAction", set_unauth, TAKE1, "auth | 401 | 403 | pass"),
     DIR("SelmidPassAs", set_pass_as, TAKE1, "headers | environment | both"),
     DIR("SelmidClaimPrefix", set_prefix, TAKE1, "prefix of claim names (default SELMID_)"),

@@ -14,12 +14,14 @@ static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;
 static server_rec *main_server;
 
+/* Runs when pconf is cleared (restart): nothing may point into the old configuration pool. */
 static apr_status_t shm_cleanup(void *data)
 {
-    if (instance) {
+    if (instance)
         provider->destroy(instance, main_server);
-        instance = NULL;
-    }
+    instance = NULL;
+    mutex = NULL;
+    provider = NULL;
     return APR_SUCCESS;
 }
 
@@ -30,6 +32,7 @@ apr_status_t sm_shm_post_config(apr_pool_t *pconf, server_rec *s, apr_size_t siz
     apr_status_t rv;
 
     main_server = s;
+    apr_pool_cleanup_register(pconf, NULL, shm_cleanup, apr_pool_cleanup_null);
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb", AP_SOCACHE_PROVIDER_VERSION);
     if (!provider) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
@@ -57,7 +60,6 @@ apr_status_t sm_shm_post_config(apr_pool_t *pconf, server_rec *s, apr_size_t siz
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "SM30103: cannot initialise the shm store");
         return rv;
     }
-    apr_pool_cleanup_register(pconf, NULL, shm_cleanup, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 

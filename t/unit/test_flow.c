@@ -93,7 +93,7 @@ static void route_userinfo(const char *sub)
     fake_http_route(&fe.http, "GET", ISS "/me", 200, "application/json; charset=utf-8",
                     apr_psprintf(P,
                                  "{\"sub\":\"%s\",\"name\":\"from userinfo\",\"groups\":[\"a\","
-                                 "\"b;c\"]}",
+                                 "\"b;c\"],\"EMAIL\":\"evil@example\",\"e-mail\":\"x\"}",
                                  sub));
 }
 
@@ -185,6 +185,10 @@ START_TEST(happy_path_basic_auth)
     ck_assert_str_eq(json_string_value(json_object_get(c, "name")), "ID");
     ck_assert(json_is_array(json_object_get(c, "groups")));
     ck_assert_ptr_null(json_object_get(c, "nonce"));
+    /* a userinfo name that the application would see as the ID token's "email" is dropped */
+    ck_assert_ptr_null(json_object_get(c, "EMAIL"));
+    ck_assert_str_eq(json_string_value(json_object_get(c, "email")), "a@example.ac.jp");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "e-mail")), "x");
     assert_no_secrets_logged();
 }
 END_TEST
