@@ -254,11 +254,16 @@ static apr_status_t mc_notfound_status(memcached_st *mc)
     return last == MEMCACHED_SUCCESS || last == MEMCACHED_NOTFOUND ? APR_NOTFOUND : mc_status(last);
 }
 
-static apr_status_t mc_take(mc_store_t *s, memcached_st **mc)
+/* Checks the key and takes a handle from the pool: APR_EINVAL for a bad key, an error when no
+ * handle can be had. */
+static apr_status_t mc_take(mc_store_t *s, const char *key, apr_size_t *klen, memcached_st **mc)
 {
     memcached_return_t rc = MEMCACHED_SUCCESS;
     struct timespec wait = s->wait;
 
+    *mc = NULL;
+    if (!key_ok(key, klen))
+        return APR_EINVAL;
     /* NULL (with any rc, even MEMCACHED_NOTFOUND) means no handle: never "not found" */
     *mc = memcached_pool_fetch(s->pool, &wait, &rc);
     return *mc ? APR_SUCCESS : APR_EGENERAL;
@@ -279,11 +284,7 @@ static apr_status_t mc_get(void *baton, apr_pool_t *p, const char *key, unsigned
 
     *val = NULL;
     *len = 0;
-    if (!key_ok(key, &klen)) {
-        rv = APR_EINVAL;
-        goto leave;
-    }
-    rv = mc_take(s, &mc);
+    rv = mc_take(s, key, &klen, &mc);
     if (rv != APR_SUCCESS)
         goto leave;
     v = memcached_get(mc, key, klen, &vlen, &flags, &rc);
@@ -319,11 +320,11 @@ static apr_status_t mc_store(mc_store_t *s, bool add, const char *key, const uns
     time_t exp;
     apr_status_t rv;
 
-    if (!key_ok(key, &klen) || (!val && len)) {
+    if (!val && len) {
         rv = APR_EINVAL;
         goto leave;
     }
-    rv = mc_take(s, &mc);
+    rv = mc_take(s, key, &klen, &mc);
     if (rv != APR_SUCCESS)
         goto leave;
     exp = mc_expiry(expiry, apr_time_now());
@@ -362,11 +363,7 @@ static apr_status_t mc_del(void *baton, apr_pool_t *p, const char *key)
     apr_size_t klen;
     apr_status_t rv;
 
-    if (!key_ok(key, &klen)) {
-        rv = APR_EINVAL;
-        goto leave;
-    }
-    rv = mc_take(s, &mc);
+    rv = mc_take(s, key, &klen, &mc);
     if (rv != APR_SUCCESS)
         goto leave;
     rc = memcached_delete(mc, key, klen, 0);
