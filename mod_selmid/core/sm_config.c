@@ -3,6 +3,7 @@
 #include "sm_config.h"
 #include "sm_crypto.h"
 #include "sm_jwt.h"
+#include "sm_provider_type.h"
 #include <apr_hash.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ sm_server_cfg_t *sm_server_cfg_merge(apr_pool_t *p, const sm_server_cfg_t *base,
     c->cookie_name = PICKP(cookie_name);
     /* a virtual host sees the main server's providers; its own blocks of the same name win */
     c->providers = apr_hash_overlay(p, add->providers, base->providers);
+    c->template_dir = PICKP(template_dir);
     return c;
 }
 
@@ -64,6 +66,8 @@ sm_dir_cfg_t *sm_dir_cfg_create(apr_pool_t *p)
     d->unauth_action = SM_UNSET;
     d->pass_as = SM_UNSET;
     d->header_encoding = SM_UNSET;
+    d->attr_mode = SM_UNSET;
+    d->provider_hint = SM_UNSET;
     return d;
 }
 
@@ -75,8 +79,15 @@ sm_dir_cfg_t *sm_dir_cfg_merge(apr_pool_t *p, const sm_dir_cfg_t *base, const sm
     d->unauth_action = PICK(unauth_action);
     d->pass_as = PICK(pass_as);
     d->claim_prefix = PICKP(claim_prefix);
-    d->remote_user_claim = PICKP(remote_user_claim);
+    d->remote_user = PICKP(remote_user);
     d->header_encoding = PICK(header_encoding);
+    d->attr_mode = PICK(attr_mode);
+    d->provider_hint = PICK(provider_hint);
+    /* SelmidAttribute lines add up from the outer sections inwards */
+    if (base->attr_map && add->attr_map)
+        d->attr_map = apr_array_append(p, base->attr_map, add->attr_map);
+    else
+        d->attr_map = PICKP(attr_map);
     return d;
 }
 
@@ -86,8 +97,10 @@ sm_provider_cfg_t *sm_provider_cfg_create(apr_pool_t *p, const char *name, const
 
     pc->name = name;
     pc->defined_at = defined_at;
+    pc->type = SM_UNSET;
     pc->token_auth = SM_UNSET;
     pc->userinfo = SM_UNSET;
+    pc->line_bot_prompt = SM_UNSET;
     return pc;
 }
 
@@ -133,7 +146,11 @@ int sm_cfg_unauth(const sm_dir_cfg_t *d)
 
 int sm_cfg_pass_as(const sm_dir_cfg_t *d)
 {
-    return d->pass_as != SM_UNSET ? d->pass_as : (SM_PASS_HEADERS | SM_PASS_ENV);
+    if (d->pass_as != SM_UNSET)
+        return d->pass_as;
+    /* like mod_shib: environment only, headers when asked for */
+    return sm_cfg_attr_mode(d) == SM_ATTR_MODE_SHIBBOLETH ? SM_PASS_ENV
+                                                          : (SM_PASS_HEADERS | SM_PASS_ENV);
 }
 
 const char *sm_cfg_prefix(const sm_dir_cfg_t *d)
@@ -141,9 +158,28 @@ const char *sm_cfg_prefix(const sm_dir_cfg_t *d)
     return d->claim_prefix ? d->claim_prefix : "SELMID_";
 }
 
-const char *sm_cfg_remote_user_claim(const sm_dir_cfg_t *d)
+const apr_array_header_t *sm_cfg_remote_user(const sm_dir_cfg_t *d)
 {
-    return d->remote_user_claim ? d->remote_user_claim : "sub";
+    static const char *selmid_default[] = {"sub"};
+    static const char *shib_default[] = {"eppn", "subject-id", "pairwise-id", "persistent-id"};
+    static const apr_array_header_t selmid_arr = {NULL, sizeof(const char *), 1, 1,
+                                                  (char *)selmid_default};
+    static const apr_array_header_t shib_arr = {NULL, sizeof(const char *), 4, 4,
+                                                (char *)shib_default};
+
+    if (d->remote_user)
+        return d->remote_user;
+    return sm_cfg_attr_mode(d) == SM_ATTR_MODE_SHIBBOLETH ? &shib_arr : &selmid_arr;
+}
+
+int sm_cfg_attr_mode(const sm_dir_cfg_t *d)
+{
+    return d->attr_mode != SM_UNSET ? d->attr_mode : SM_ATTR_MODE_SELMID;
+}
+
+bool sm_cfg_provider_hint(const sm_dir_cfg_t *d)
+{
+    return d->provider_hint != 0;
 }
 
 sm_enc_e sm_cfg_encoding(const sm_dir_cfg_t *d)
@@ -151,37 +187,143 @@ sm_enc_e sm_cfg_encoding(const sm_dir_cfg_t *d)
     return d->header_encoding != SM_UNSET ? (sm_enc_e)d->header_encoding : SM_ENC_UTF8;
 }
 
+int sm_cfg_provider_type(const sm_provider_cfg_t *pc)
+{
+    return pc->type != SM_UNSET ? pc->type : SM_PT_OIDC;
+}
+
+const sm_provider_profile_t *sm_cfg_profile(const sm_provider_cfg_t *pc)
+{
+    return sm_provider_profile(sm_cfg_provider_type(pc));
+}
+
+const char *sm_cfg_provider_issuer(const sm_provider_cfg_t *pc)
+{
+    return pc->issuer ? pc->issuer : sm_cfg_profile(pc)->issuer;
+}
+
+const char *sm_cfg_provider_endpoint(const sm_provider_cfg_t *pc, int kind)
+{
+    if (kind < 0 || kind >= SM_EP_COUNT)
+        return NULL;
+    return pc->endpoints[kind] ? pc->endpoints[kind] : sm_cfg_profile(pc)->endpoints[kind];
+}
+
+const char *sm_cfg_provider_label(const sm_provider_cfg_t *pc, bool japanese)
+{
+    const sm_provider_profile_t *prof = sm_cfg_profile(pc);
+    const char *own = japanese ? (pc->label_ja ? pc->label_ja : pc->label_en)
+                               : (pc->label_en ? pc->label_en : pc->label_ja);
+    const char *def = japanese ? prof->label_ja : prof->label_en;
+
+    return own ? own : def ? def : pc->name;
+}
+
+const char *sm_cfg_provider_graph_version(const sm_provider_cfg_t *pc)
+{
+    return pc->graph_version ? pc->graph_version : SM_FACEBOOK_GRAPH_VERSION;
+}
+
+bool sm_cfg_provider_userinfo(const sm_provider_cfg_t *pc)
+{
+    return pc->userinfo != SM_UNSET ? pc->userinfo != 0 : sm_cfg_profile(pc)->userinfo;
+}
+
+const char *sm_cfg_provider_login_url(const sm_provider_cfg_t *pc)
+{
+    return pc->login_url ? pc->login_url : "/Shibboleth.sso/Login";
+}
+
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc)
 {
-    return pc->scope ? pc->scope : "openid";
+    return pc->scope ? pc->scope : sm_cfg_profile(pc)->scope;
 }
 
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc)
 {
-    return pc->token_auth != SM_UNSET ? pc->token_auth : SM_TOKEN_AUTH_BASIC;
+    return pc->token_auth != SM_UNSET ? pc->token_auth : sm_cfg_profile(pc)->token_auth;
 }
 
 unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc)
 {
-    return pc->algs ? pc->algs : SM_ALG_DEFAULT;
+    return pc->algs ? pc->algs : sm_cfg_profile(pc)->algs;
+}
+
+#define PERR(...) apr_psprintf(p, "<SelmidProvider %s> (%s): " __VA_ARGS__)
+
+/* Directives that belong to one type only. */
+static const char *type_only(apr_pool_t *p, const sm_provider_cfg_t *pc, const char *where,
+                             int type)
+{
+    const char *tname = sm_provider_type_name(type);
+    int t = sm_cfg_provider_type(pc);
+
+    if (t != SM_PT_LINE && pc->line_bot_prompt != SM_UNSET)
+        return PERR("SelmidLineBotPrompt is only for SelmidProviderType line", pc->name, where);
+    if (t != SM_PT_FACEBOOK && pc->graph_version)
+        return PERR("SelmidGraphVersion is only for SelmidProviderType facebook", pc->name, where);
+    if (t != SM_PT_GOOGLE && pc->allowed_domains)
+        return PERR("SelmidAllowedDomains is only for SelmidProviderType google", pc->name, where);
+    if (t != SM_PT_APPLE && pc->apple_key_pem)
+        return PERR("SelmidAppleKey is only for SelmidProviderType apple", pc->name, where);
+    if (t != SM_PT_SHIBBOLETH && pc->login_url)
+        return PERR("SelmidLoginURL is only for SelmidProviderType shibboleth", pc->name, where);
+    if (t != SM_PT_OIDC && pc->issuer)
+        return PERR("SelmidIssuer is fixed for SelmidProviderType %s (%s); use SelmidEndpoint "
+                    "to point endpoints elsewhere",
+                    pc->name, where, tname, sm_cfg_provider_issuer(pc));
+    if (t != SM_PT_OIDC && pc->endpoints[SM_EP_DISCOVERY])
+        return PERR("SelmidEndpoint discovery is only for SelmidProviderType oidc", pc->name,
+                    where);
+    if (t != SM_PT_FACEBOOK && pc->endpoints[SM_EP_GRAPH])
+        return PERR("SelmidEndpoint graph is only for SelmidProviderType facebook", pc->name,
+                    where);
+    return NULL;
 }
 
 const char *sm_provider_cfg_check(apr_pool_t *p, const sm_provider_cfg_t *pc)
 {
-    const char *where = pc->defined_at ? pc->defined_at : "?";
+    const char *where = pc->defined_at ? pc->defined_at : "?", *e;
+    int t = sm_cfg_provider_type(pc), k;
 
-    if (!pc->issuer)
-        return apr_psprintf(p, "<SelmidProvider %s> (%s) needs SelmidIssuer", pc->name, where);
-    if (!pc->client_id)
-        return apr_psprintf(p, "<SelmidProvider %s> (%s) needs SelmidClientID", pc->name, where);
-    if (!pc->client_secret)
-        return apr_psprintf(p, "<SelmidProvider %s> (%s) needs SelmidClientSecret", pc->name,
-                            where);
-    if ((sm_cfg_provider_algs(pc) & SM_ALG_HS256) && strlen(pc->client_secret) < 32)
-        return apr_psprintf(p,
-                            "<SelmidProvider %s> (%s): SelmidIDTokenAlgs allows HS256, which "
-                            "needs a SelmidClientSecret of at least 32 bytes",
+    if ((e = type_only(p, pc, where, t)))
+        return e;
+    if (t == SM_PT_SHIBBOLETH) {
+        if (pc->client_id || pc->client_secret || pc->scope || pc->algs ||
+            pc->token_auth != SM_UNSET || pc->userinfo != SM_UNSET)
+            return PERR("SelmidProviderType shibboleth takes no client, scope, token or ID "
+                        "token settings (mod_shib does the SAML login)",
+                        pc->name, where);
+        for (k = 0; k < SM_EP_COUNT; k++)
+            if (pc->endpoints[k])
+                return PERR("SelmidProviderType shibboleth takes no SelmidEndpoint (use "
+                            "SelmidLoginURL)",
                             pc->name, where);
+        return NULL;
+    }
+    if (t == SM_PT_OIDC && !pc->issuer)
+        return PERR("needs SelmidIssuer", pc->name, where);
+    if (!pc->client_id)
+        return PERR("needs SelmidClientID", pc->name, where);
+    if (t == SM_PT_APPLE) {
+        if (!pc->apple_key_pem)
+            return PERR("needs SelmidAppleKey TEAM_ID KEY_ID /path/AuthKey.p8 (the client secret "
+                        "is a JWT signed with that key)",
+                        pc->name, where);
+        if (pc->client_secret)
+            return PERR("SelmidClientSecret is not used with SelmidProviderType apple (it is "
+                        "generated from SelmidAppleKey)",
+                        pc->name, where);
+    } else if (!pc->client_secret) {
+        return PERR("needs SelmidClientSecret", pc->name, where);
+    }
+    if (t == SM_PT_FACEBOOK && pc->algs)
+        return PERR("SelmidIDTokenAlgs does not apply to facebook (no ID token)", pc->name, where);
+    if ((sm_cfg_provider_algs(pc) & SM_ALG_HS256) && pc->client_secret &&
+        strlen(pc->client_secret) < 32)
+        return PERR("SelmidIDTokenAlgs allows HS256, which needs a SelmidClientSecret of at "
+                    "least 32 bytes",
+                    pc->name, where);
     return NULL;
 }
 

@@ -5,6 +5,7 @@
 
 #include "sm_core.h"
 #include "sm_attrs.h"
+#include "sm_provider_type.h"
 #include <apr_hash.h>
 
 #define SM_UNSET (-1)
@@ -15,14 +16,27 @@ typedef enum { SM_TOKEN_AUTH_BASIC = 1, SM_TOKEN_AUTH_POST } sm_token_auth_e;
 typedef struct sm_provider_cfg_t {
     const char *name;
     const char *defined_at; /* "file:line" for messages */
-    const char *issuer;
+    int order;              /* definition order in its server (chooser order by default) */
+    int type;               /* sm_provider_type_e, SM_UNSET: oidc */
+    const char *issuer;     /* NULL: the type's fixed issuer */
     const char *client_id;
     const char *client_secret;
     const char *scope; /* default "openid" */
     int token_auth;    /* sm_token_auth_e, SM_UNSET: basic */
     unsigned algs;     /* 0: SM_ALG_DEFAULT */
-    int userinfo;      /* fetch userinfo when advertised; SM_UNSET: on */
+    int userinfo;      /* fetch userinfo when advertised; SM_UNSET: the type's default */
+    const char *endpoints[SM_EP_COUNT];       /* SelmidEndpoint overrides, NULL: the type's */
+    const char *label_en, *label_ja;          /* SelmidLabel; NULL: the type's, else the name */
+    int line_bot_prompt;                      /* SM_LINE_BOT_*, SM_UNSET: none (line) */
+    const char *graph_version;                /* SelmidGraphVersion (facebook) */
+    apr_array_header_t *allowed_domains;      /* SelmidAllowedDomains: hd values (google) */
+    const char *apple_team_id, *apple_key_id; /* SelmidAppleKey (apple) */
+    const char *apple_key_pem;                /* the .p8 key (PEM), read at config time */
+    const char *apple_key_file;               /* its path, for messages */
+    const char *login_url;                    /* SelmidLoginURL (shibboleth) */
 } sm_provider_cfg_t;
+
+enum { SM_LINE_BOT_NORMAL = 1, SM_LINE_BOT_AGGRESSIVE };
 
 typedef enum { SM_STORE_SHM = 1, SM_STORE_MEMCACHED } sm_store_type_e;
 
@@ -40,19 +54,32 @@ typedef struct sm_server_cfg_t {
     long http_timeout_ms;                 /* -1: default 10000 */
     const char *cookie_name;              /* default "selmid_session" */
     apr_hash_t *providers;                /* name -> sm_provider_cfg_t* */
+    const char *template_dir;             /* SelmidTemplateDir: page templates */
 } sm_server_cfg_t;
 
 typedef enum { SM_UNAUTH_AUTH = 1, SM_UNAUTH_401, SM_UNAUTH_403, SM_UNAUTH_PASS } sm_unauth_e;
 enum { SM_PASS_HEADERS = 1, SM_PASS_ENV = 2 };
+typedef enum { SM_ATTR_MODE_SELMID = 1, SM_ATTR_MODE_SHIBBOLETH } sm_attr_mode_e;
+
+/* One SelmidAttribute CLAIM NAME line. */
+typedef struct sm_attr_map_t {
+    const char *claim; /* claim name or dotted path into a JSON claim ("address.locality") */
+    const char *name;  /* output name, used as is (no prefix) */
+} sm_attr_map_t;
 
 /* Directory/location level. */
 typedef struct sm_dir_cfg_t {
-    apr_array_header_t *providers; /* of const char*, NULL: unset (all providers) */
-    int unauth_action;             /* sm_unauth_e */
-    int pass_as;                   /* SM_PASS_* bits */
-    const char *claim_prefix;      /* default "SELMID_" */
-    const char *remote_user_claim; /* default "sub" */
-    int header_encoding;           /* sm_enc_e */
+    apr_array_header_t *providers;   /* of const char*, NULL: unset (all providers) */
+    int unauth_action;               /* sm_unauth_e */
+    int pass_as;                     /* SM_PASS_* bits */
+    const char *claim_prefix;        /* default "SELMID_" */
+    apr_array_header_t *remote_user; /* of const char*: first present wins; NULL: default
+                                      * ("sub"; shibboleth mode: eppn subject-id pairwise-id
+                                      * persistent-id) */
+    int header_encoding;             /* sm_enc_e */
+    apr_array_header_t *attr_map;    /* of sm_attr_map_t (SelmidAttribute), NULL: none */
+    int attr_mode;                   /* sm_attr_mode_e, SM_UNSET: selmid */
+    int provider_hint;               /* SelmidProviderHint on|off, SM_UNSET: on */
 } sm_dir_cfg_t;
 
 sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p);
@@ -73,8 +100,22 @@ int sm_cfg_store_type(const sm_server_cfg_t *c);
 int sm_cfg_unauth(const sm_dir_cfg_t *d);
 int sm_cfg_pass_as(const sm_dir_cfg_t *d);
 const char *sm_cfg_prefix(const sm_dir_cfg_t *d);
-const char *sm_cfg_remote_user_claim(const sm_dir_cfg_t *d);
+/* The REMOTE_USER candidates in order (an array of const char*). */
+const apr_array_header_t *sm_cfg_remote_user(const sm_dir_cfg_t *d);
+int sm_cfg_attr_mode(const sm_dir_cfg_t *d);
+bool sm_cfg_provider_hint(const sm_dir_cfg_t *d);
 sm_enc_e sm_cfg_encoding(const sm_dir_cfg_t *d);
+int sm_cfg_provider_type(const sm_provider_cfg_t *pc);
+const sm_provider_profile_t *sm_cfg_profile(const sm_provider_cfg_t *pc);
+/* The issuer: SelmidIssuer (oidc) or the type's fixed one. */
+const char *sm_cfg_provider_issuer(const sm_provider_cfg_t *pc);
+/* An endpoint: the SelmidEndpoint override, else the type's static one, else NULL (oidc:
+ * from discovery). */
+const char *sm_cfg_provider_endpoint(const sm_provider_cfg_t *pc, int kind);
+const char *sm_cfg_provider_label(const sm_provider_cfg_t *pc, bool japanese);
+const char *sm_cfg_provider_graph_version(const sm_provider_cfg_t *pc);
+bool sm_cfg_provider_userinfo(const sm_provider_cfg_t *pc);
+const char *sm_cfg_provider_login_url(const sm_provider_cfg_t *pc);
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc);
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc);
 unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);
@@ -92,6 +133,22 @@ const char *sm_cfg_parse_scope(apr_pool_t *p, const char *arg, const char **scop
 const char *sm_cfg_parse_prefix(apr_pool_t *p, const char *arg, const char **prefix);
 const char *sm_cfg_parse_claim_name(const char *arg);
 const char *sm_cfg_parse_algs(apr_pool_t *p, const char *arg, unsigned *algs);
+/* https URL (http for loopback hosts), query allowed, no fragment/userinfo/spaces. */
+const char *sm_cfg_parse_url(apr_pool_t *p, const char *arg, const char **url);
+/* A local URL path (starts with '/', no "//", no scheme) or an absolute https URL. */
+const char *sm_cfg_parse_login_url(apr_pool_t *p, const char *arg, const char **url);
+/* A DNS domain name (letters, digits, '-', '.'), lower-cased. */
+const char *sm_cfg_parse_domain(apr_pool_t *p, const char *arg, const char **domain);
+/* "vNN.N" */
+const char *sm_cfg_parse_graph_version(apr_pool_t *p, const char *arg, const char **version);
+/* A chooser label: 1 to 100 characters of valid UTF-8 without control characters. */
+const char *sm_cfg_parse_label(apr_pool_t *p, const char *arg, const char **label);
+/* Apple: team id and key id are 10 upper-case letters/digits; the file is a PKCS#8 PEM EC P-256
+ * private key, not world-readable. */
+const char *sm_cfg_parse_apple_key(apr_pool_t *p, const char *team, const char *kid,
+                                   const char *file, sm_provider_cfg_t *pc);
+/* An existing directory. */
+const char *sm_cfg_parse_dir(apr_pool_t *p, const char *arg, const char **dir);
 
 /* Whole-object validation after parsing (post-config): NULL when valid. */
 const char *sm_provider_cfg_check(apr_pool_t *p, const sm_provider_cfg_t *pc);

@@ -3,6 +3,7 @@
 #include "sm_config.h"
 #include "sm_crypto.h"
 #include "sm_jwt.h"
+#include "sm_apple.h"
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <errno.h>
@@ -212,5 +213,170 @@ const char *sm_cfg_parse_algs(apr_pool_t *p, const char *arg, unsigned *algs)
                             "PS256 PS384 PS512 ES256 ES384 ES512 HS256)",
                             arg);
     *algs |= bit;
+    return NULL;
+}
+
+const char *sm_cfg_parse_url(apr_pool_t *p, const char *arg, const char **url)
+{
+    const char *q = strchr(arg, '?'), *e, *issuer;
+
+    /* the part before a query must be a valid issuer-like URL; the query must be printable */
+    if ((e = sm_cfg_parse_issuer(p, q ? apr_pstrmemdup(p, arg, (apr_size_t)(q - arg)) : arg,
+                                 &issuer)))
+        return e;
+    for (; q && *q; q++)
+        if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || strchr("#\\\"<>", *q))
+            return apr_psprintf(p, "'%s' must not contain a fragment or spaces", arg);
+    *url = arg;
+    return NULL;
+}
+
+const char *sm_cfg_parse_login_url(apr_pool_t *p, const char *arg, const char **url)
+{
+    const char *s;
+
+    if (arg[0] != '/')
+        return sm_cfg_parse_url(p, arg, url);
+    if (arg[1] == '/' || arg[1] == '\\')
+        return apr_psprintf(p,
+                            "'%s' must be a local path like /Shibboleth.sso/Login or an "
+                            "https URL",
+                            arg);
+    for (s = arg; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || strchr("#\\\"<>", *s))
+            return apr_psprintf(p, "'%s' must not contain a fragment, backslash or spaces", arg);
+    *url = arg;
+    return NULL;
+}
+
+const char *sm_cfg_parse_domain(apr_pool_t *p, const char *arg, const char **domain)
+{
+    const char *s;
+    char *low;
+
+    if (!*arg || strlen(arg) > 253 || arg[0] == '.' || arg[0] == '-' ||
+        arg[strlen(arg) - 1] == '.' || !strchr(arg, '.'))
+        return apr_psprintf(p, "'%s' is not a domain name like example.ac.jp", arg);
+    for (s = arg; *s; s++)
+        if (!apr_isalnum(*s) && *s != '-' && *s != '.')
+            return apr_psprintf(p, "'%s' is not a domain name (letters, digits, '-', '.')", arg);
+    if (strstr(arg, ".."))
+        return apr_psprintf(p, "'%s' is not a domain name (empty label)", arg);
+    low = apr_pstrdup(p, arg);
+    for (s = low; *s; s++)
+        low[s - low] = (char)apr_tolower(*s);
+    *domain = low;
+    return NULL;
+}
+
+const char *sm_cfg_parse_graph_version(apr_pool_t *p, const char *arg, const char **version)
+{
+    const char *s = arg + 1;
+    int digits = 0, dot = 0;
+
+    if (arg[0] != 'v')
+        goto bad;
+    for (; *s; s++) {
+        if (apr_isdigit(*s))
+            digits++;
+        else if (*s == '.' && digits && !dot)
+            dot = 1;
+        else
+            goto bad;
+    }
+    if (!dot || s[-1] == '.' || strlen(arg) > 8)
+        goto bad;
+    *version = arg;
+    return NULL;
+bad:
+    return apr_psprintf(p, "'%s' is not a Graph API version like %s", arg,
+                        SM_FACEBOOK_GRAPH_VERSION);
+}
+
+/* Length of the valid UTF-8 sequence at s (not a control character), 0 when invalid. */
+static apr_size_t utf8_char(const unsigned char *s)
+{
+    apr_size_t n, i;
+    unsigned long cp;
+
+    if (s[0] < 0x80)
+        return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
+    if ((s[0] & 0xe0) == 0xc0)
+        n = 2, cp = s[0] & 0x1f;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3, cp = s[0] & 0x0f;
+    else if ((s[0] & 0xf8) == 0xf0)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+        return 0;
+    return n;
+}
+
+const char *sm_cfg_parse_label(apr_pool_t *p, const char *arg, const char **label)
+{
+    const unsigned char *s = (const unsigned char *)arg;
+    apr_size_t n, chars = 0;
+
+    while (*s) {
+        if (!(n = utf8_char(s)))
+            return apr_psprintf(p, "'%s' is not valid UTF-8 text without control characters", arg);
+        s += n;
+        chars++;
+    }
+    if (chars == 0 || chars > 100)
+        return apr_psprintf(p, "'%s' must be 1 to 100 characters", arg);
+    *label = arg;
+    return NULL;
+}
+
+const char *sm_cfg_parse_dir(apr_pool_t *p, const char *arg, const char **dir)
+{
+    apr_finfo_t fi;
+
+    if (arg[0] != '/')
+        return apr_psprintf(p, "'%s' must be an absolute path", arg);
+    if (apr_stat(&fi, arg, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_DIR)
+        return apr_psprintf(p, "'%s' is not an existing directory", arg);
+    *dir = arg;
+    return NULL;
+}
+
+static bool apple_id(const char *s)
+{
+    int n = 0;
+
+    for (; *s; s++, n++)
+        if (!apr_isdigit(*s) && !apr_isupper(*s))
+            return false;
+    return n == 10;
+}
+
+const char *sm_cfg_parse_apple_key(apr_pool_t *p, const char *team, const char *kid,
+                                   const char *file, sm_provider_cfg_t *pc)
+{
+    const char *pem = NULL, *e;
+    apr_size_t n = 0;
+
+    if (!apple_id(team))
+        return apr_psprintf(p, "team id '%s' must be 10 upper-case letters or digits", team);
+    if (!apple_id(kid))
+        return apr_psprintf(p, "key id '%s' must be 10 upper-case letters or digits", kid);
+    if ((e = read_secret_file(p, file, &pem, &n)))
+        return e;
+    if (!sm_ec_p256_pem_ok(pem, n))
+        return apr_psprintf(p, "'%s' is not a PEM PKCS#8 EC P-256 private key (AuthKey_%s.p8)",
+                            file, kid);
+    pc->apple_team_id = team;
+    pc->apple_key_id = kid;
+    pc->apple_key_pem = pem;
+    pc->apple_key_file = file;
     return NULL;
 }

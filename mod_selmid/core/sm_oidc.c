@@ -235,7 +235,7 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     json_object_del(c, "nonce");
     json_object_del(c, "at_hash");
     json_object_del(c, "c_hash");
-    if (cfg->userinfo != 0 && meta->userinfo_endpoint && access_token) {
+    if (sm_cfg_provider_userinfo(cfg) && meta->userinfo_endpoint && access_token) {
         sm_cb_result_e r = userinfo_merge(env, rt, meta, access_token, c);
         if (r != SM_CB_OK)
             return r;

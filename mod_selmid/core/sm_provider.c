@@ -150,10 +150,10 @@ apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_m
     apr_status_t rv;
 
     rv = get_doc(env, rt, &rt->meta, "discovery document",
-                 discovery_url(env->pool, rt->cfg->issuer), META_TTL, false, &body, &len);
+                 discovery_url(env->pool, sm_cfg_provider_issuer(rt->cfg)), META_TTL, false, &body, &len);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = sm_oidc_parse_discovery(env->pool, body, len, rt->cfg->issuer, meta, &err);
+    rv = sm_oidc_parse_discovery(env->pool, body, len, sm_cfg_provider_issuer(rt->cfg), meta, &err);
     if (rv != APR_SUCCESS)
         sm_log(env->log, SM_LOG_ERROR, "SM20015: provider %s: discovery document refused: %s",
                rt->cfg->name, err ? err : "invalid");

@@ -72,13 +72,18 @@ void sm_scrub(request_rec *r, const sm_dir_cfg_t *d)
 /* Sets r->user and the claims as headers and/or variables. */
 static int export_identity(request_rec *r, const sm_dir_cfg_t *d, const sm_session_t *s)
 {
-    const char *prefix = sm_cfg_prefix(d), *k, *ru_claim = sm_cfg_remote_user_claim(d);
-    int pass = sm_cfg_pass_as(d);
+    const char *prefix = sm_cfg_prefix(d), *k;
+    const apr_array_header_t *ru_names = sm_cfg_remote_user(d);
+    const char *ru_claim = APR_ARRAY_IDX(ru_names, 0, const char *);
+    int pass = sm_cfg_pass_as(d), i;
     sm_enc_e enc = sm_cfg_encoding(d);
-    json_t *v, *ru = json_object_get(s->claims, ru_claim);
-    const char *user;
+    json_t *v;
+    const char *user = "";
 
-    user = ru ? sm_attr_render(r->pool, ru, SM_ENC_UTF8) : "";
+    for (i = 0; i < ru_names->nelts && !*user; i++) {
+        json_t *ru = json_object_get(s->claims, APR_ARRAY_IDX(ru_names, i, const char *));
+        user = ru ? sm_attr_render(r->pool, ru, SM_ENC_UTF8) : "";
+    }
     if (!*user) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30032: the session has no claim '%s' for REMOTE_USER "
@@ -168,7 +173,7 @@ static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const 
     const char *provider = s->provider;
     int i;
 
-    if (!pc || strcmp(pc->issuer, s->issuer) != 0)
+    if (!pc || strcmp(sm_cfg_provider_issuer(pc), s->issuer) != 0)
         return false;
     if (!d->providers)
         return true;

@@ -171,6 +171,7 @@ static const char *provider_section(cmd_parms *cmd, void *dc, const char *arg)
     if (apr_hash_get(c->providers, name, APR_HASH_KEY_STRING))
         return apr_psprintf(cmd->pool, "<SelmidProvider %s>: defined twice in this server", name);
     pc = sm_provider_cfg_create(cmd->pool, name, where(cmd));
+    pc->order = (int)apr_hash_count(c->providers);
     current_provider = pc;
     e = ap_walk_config(cmd->directive->first_child, cmd, cmd->context);
     current_provider = NULL;
@@ -279,6 +280,128 @@ static const char *set_userinfo(cmd_parms *cmd, void *dc, int on)
     return e;
 }
 
+static const char *set_provider_type(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+    int t;
+
+    if (e)
+        return e;
+    if (!(t = sm_provider_type_parse(arg)))
+        return ERR(cmd,
+                   "'%s' is not one of oidc, line, facebook, google, yahoojp, apple, "
+                   "shibboleth",
+                   arg);
+    pc->type = t;
+    return NULL;
+}
+
+static const char *set_endpoint(cmd_parms *cmd, void *dc, const char *kind, const char *url)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+    int k;
+
+    if (e)
+        return e;
+    if ((k = sm_endpoint_parse(kind)) < 0)
+        return ERR(cmd, "'%s' is not one of discovery, authorization, token, userinfo, jwks, graph",
+                   kind);
+    if ((e = sm_cfg_parse_url(cmd->pool, url, &pc->endpoints[k])))
+        return ERR(cmd, "%s %s", kind, e);
+    return NULL;
+}
+
+static const char *set_label(cmd_parms *cmd, void *dc, const char *a1, const char *a2)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc), *text = a2 ? a2 : a1, *label;
+
+    if (e)
+        return e;
+    if ((e = sm_cfg_parse_label(cmd->pool, text, &label)))
+        return ERR(cmd, "%s", e);
+    if (!a2) {
+        pc->label_en = pc->label_ja = label;
+    } else if (strcasecmp(a1, "en") == 0) {
+        pc->label_en = label;
+    } else if (strcasecmp(a1, "ja") == 0) {
+        pc->label_ja = label;
+    } else {
+        return ERR(cmd, "language '%s' is not one of en, ja", a1);
+    }
+    return NULL;
+}
+
+static const char *set_bot_prompt(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (e)
+        return e;
+    if (strcmp(arg, "normal") == 0)
+        pc->line_bot_prompt = SM_LINE_BOT_NORMAL;
+    else if (strcmp(arg, "aggressive") == 0)
+        pc->line_bot_prompt = SM_LINE_BOT_AGGRESSIVE;
+    else
+        return ERR(cmd, "'%s' is not one of normal, aggressive", arg);
+    return NULL;
+}
+
+static const char *set_graph_version(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (!e && (e = sm_cfg_parse_graph_version(cmd->pool, arg, &pc->graph_version)))
+        e = ERR(cmd, "%s", e);
+    return e;
+}
+
+static const char *set_allowed_domain(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc), *dom;
+
+    if (e)
+        return e;
+    if ((e = sm_cfg_parse_domain(cmd->pool, arg, &dom)))
+        return ERR(cmd, "%s", e);
+    if (!pc->allowed_domains)
+        pc->allowed_domains = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(pc->allowed_domains, const char *) = dom;
+    return NULL;
+}
+
+static const char *set_apple_key(cmd_parms *cmd, void *dc, const char *team, const char *kid,
+                                 const char *file)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (!e && (e = sm_cfg_parse_apple_key(cmd->pool, team, kid, file, pc)))
+        e = ERR(cmd, "%s", e);
+    return e;
+}
+
+static const char *set_login_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (!e && (e = sm_cfg_parse_login_url(cmd->pool, arg, &pc->login_url)))
+        e = ERR(cmd, "%s", e);
+    return e;
+}
+
+static const char *set_template_dir(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *e = sm_cfg_parse_dir(cmd->pool, arg, &srv_cfg(cmd)->template_dir);
+    return e ? ERR(cmd, "%s", e) : NULL;
+}
+
 /* ---- directory level ---------------------------------------------------------------------- */
 
 static const char *set_providers(cmd_parms *cmd, void *dcv, const char *arg)
@@ -340,11 +463,56 @@ static const char *set_prefix(cmd_parms *cmd, void *dcv, const char *arg)
 
 static const char *set_remote_user_claim(cmd_parms *cmd, void *dcv, const char *arg)
 {
+    sm_dir_cfg_t *d = dcv;
     const char *e = sm_cfg_parse_claim_name(arg);
 
     if (e)
         return ERR(cmd, "'%s' %s", arg, e);
-    ((sm_dir_cfg_t *)dcv)->remote_user_claim = arg;
+    if (!d->remote_user)
+        d->remote_user = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    APR_ARRAY_PUSH(d->remote_user, const char *) = arg;
+    return NULL;
+}
+
+static const char *set_attribute(cmd_parms *cmd, void *dcv, const char *claim, const char *name)
+{
+    sm_dir_cfg_t *d = dcv;
+    const char *e, *s;
+    sm_attr_map_t *m;
+
+    if ((e = sm_cfg_parse_claim_name(claim)) || claim[0] == '.' ||
+        claim[strlen(claim) - 1] == '.' || strstr(claim, ".."))
+        return ERR(cmd, "claim '%s' %s", claim,
+                   e ? e : "must be a claim name or a dotted path like address.locality");
+    if (!*name || strlen(name) > 64)
+        return ERR(cmd, "name '%s' must be 1 to 64 characters", name);
+    for (s = name; *s; s++)
+        if (!apr_isalnum(*s) && *s != '_' && *s != '-')
+            return ERR(cmd, "name '%s' may contain only letters, digits, '_' and '-'", name);
+    if (!d->attr_map)
+        d->attr_map = apr_array_make(cmd->pool, 8, sizeof(sm_attr_map_t));
+    m = apr_array_push(d->attr_map);
+    m->claim = claim;
+    m->name = name;
+    return NULL;
+}
+
+static const char *set_attr_mode(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    sm_dir_cfg_t *d = dcv;
+
+    if (strcasecmp(arg, "selmid") == 0)
+        d->attr_mode = SM_ATTR_MODE_SELMID;
+    else if (strcasecmp(arg, "shibboleth") == 0)
+        d->attr_mode = SM_ATTR_MODE_SHIBBOLETH;
+    else
+        return ERR(cmd, "'%s' is not one of selmid, shibboleth", arg);
+    return NULL;
+}
+
+static const char *set_provider_hint(cmd_parms *cmd, void *dcv, int on)
+{
+    ((sm_dir_cfg_t *)dcv)->provider_hint = on;
     return NULL;
 }
 
@@ -434,14 +602,30 @@ const command_rec sm_directives[] = {
     SRV("SelmidTokenAuth", set_token_auth, TAKE1, "client_secret_basic | client_secret_post"),
     SRV("SelmidIDTokenAlgs", set_algs, ITERATE, "allowed ID token algorithms"),
     AP_INIT_FLAG("SelmidUserInfo", set_userinfo, NULL, RSRC_CONF,
-                 "fetch the userinfo endpoint after login (default on)"),
+                 "fetch the userinfo endpoint after login (default: by type)"),
+    SRV("SelmidProviderType", set_provider_type, TAKE1,
+        "oidc | line | facebook | google | yahoojp | apple | shibboleth"),
+    SRV("SelmidEndpoint", set_endpoint, TAKE2,
+        "discovery|authorization|token|userinfo|jwks|graph URL: override an endpoint"),
+    SRV("SelmidLabel", set_label, TAKE12, "[en|ja] \"text\": the provider's chooser label"),
+    SRV("SelmidLineBotPrompt", set_bot_prompt, TAKE1, "normal | aggressive (LINE)"),
+    SRV("SelmidGraphVersion", set_graph_version, TAKE1, "Graph API version (Facebook)"),
+    SRV("SelmidAllowedDomains", set_allowed_domain, ITERATE, "accepted hd domains (Google)"),
+    SRV("SelmidAppleKey", set_apple_key, TAKE3, "TEAM_ID KEY_ID /path/AuthKey.p8 (Apple)"),
+    SRV("SelmidLoginURL", set_login_url, TAKE1, "SAML SessionInitiator URL (shibboleth)"),
+    SRV("SelmidTemplateDir", set_template_dir, TAKE1, "directory of page templates"),
     /* not in .htaccess: the names are checked against the providers after startup */
     AP_INIT_ITERATE("SelmidProviders", set_providers, NULL, ACCESS_CONF,
                     "providers this location accepts"),
     DIR("SelmidUnauthAction", set_unauth, TAKE1, "auth | 401 | 403 | pass"),
     DIR("SelmidPassAs", set_pass_as, TAKE1, "headers | environment | both"),
     DIR("SelmidClaimPrefix", set_prefix, TAKE1, "prefix of claim names (default SELMID_)"),
-    DIR("SelmidRemoteUserClaim", set_remote_user_claim, TAKE1, "claim for REMOTE_USER (sub)"),
+    DIR("SelmidRemoteUserClaim", set_remote_user_claim, ITERATE,
+        "claims (shibboleth mode: attribute names) for REMOTE_USER, first present wins"),
+    DIR("SelmidAttribute", set_attribute, TAKE2, "CLAIM[.path] NAME: pass a claim under NAME"),
+    DIR("SelmidAttributeMode", set_attr_mode, TAKE1, "selmid | shibboleth"),
+    AP_INIT_FLAG("SelmidProviderHint", set_provider_hint, NULL, OR_AUTHCFG,
+                 "remember the last provider chosen and offer it first (default on)"),
     DIR("SelmidHeaderEncoding", set_encoding, TAKE1, "utf8 | base64url | latin1"),
     {NULL},
 };

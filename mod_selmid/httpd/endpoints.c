@@ -111,6 +111,7 @@ static int do_login(request_rec *r, sm_srv_t *srv)
     int status = OK;
     apr_table_t *q;
     const char *provider, *target, *why;
+    const sm_provider_cfg_t *pc;
 
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -130,6 +131,9 @@ static int do_login(request_rec *r, sm_srv_t *srv)
         return sm_page_error(r, HTTP_BAD_REQUEST, "Bad request",
                              "The requested identity provider is not known here.");
     }
+    pc = apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING);
+    if (pc && sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH)
+        return sm_saml_start_login(r, srv, pc, target);
     return start_login(r, srv, provider, target);
 }
 

@@ -90,6 +90,14 @@ int sm_quick_handler(request_rec *r, int lookup);
 int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provider,
                          const char *target);
 
+/* saml.c: SelmidProviderType shibboleth: a login starts at the SAML module's login URL and comes
+ * back through the import handler (SetHandler selmid-saml, behind mod_shib/mod_auth_mellon), which
+ * turns the SAML session's environment into a mod_selmid session. */
+#define SM_SAML_HANDLER "selmid-saml"
+int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_cfg_t *pc,
+                        const char *target);
+int sm_saml_import_handler(request_rec *r);
+
 /* pages.c: every page sets no-store and a strict CSP; all text is escaped. Returns DONE/OK. */
 int sm_page_error(request_rec *r, int status, const char *title, const char *message);
 /* 503: the session store cannot be reached. */

@@ -111,6 +111,7 @@ static void sm_register_hooks(apr_pool_t *p)
     ap_hook_quick_handler(sm_quick_handler, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_authn(sm_check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(sm_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(sm_saml_import_handler, NULL, NULL, APR_HOOK_MIDDLE);
     sm_register_authz(p);
 }
 

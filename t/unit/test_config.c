@@ -15,7 +15,7 @@ START_TEST(dir_defaults)
     ck_assert_int_eq(sm_cfg_unauth(d), SM_UNAUTH_AUTH);
     ck_assert_int_eq(sm_cfg_pass_as(d), SM_PASS_HEADERS | SM_PASS_ENV);
     ck_assert_str_eq(sm_cfg_prefix(d), "SELMID_");
-    ck_assert_str_eq(sm_cfg_remote_user_claim(d), "sub");
+    ck_assert_str_eq(APR_ARRAY_IDX(sm_cfg_remote_user(d), 0, const char *), "sub");
     ck_assert_int_eq(sm_cfg_encoding(d), SM_ENC_UTF8);
     ck_assert_ptr_null(d->providers);
 }
