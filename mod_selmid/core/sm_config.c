@@ -271,7 +271,8 @@ static const char *type_only(apr_pool_t *p, const sm_provider_cfg_t *pc, const c
     if (t != SM_PT_OIDC && pc->issuer)
         return PERR("SelmidIssuer is fixed for SelmidProviderType %s (%s); use SelmidEndpoint "
                     "to point endpoints elsewhere",
-                    pc->name, where, tname, sm_cfg_provider_issuer(pc));
+                    pc->name, where, tname,
+                    sm_cfg_profile(pc)->issuer ? sm_cfg_profile(pc)->issuer : "none");
     if (t != SM_PT_OIDC && pc->endpoints[SM_EP_DISCOVERY])
         return PERR("SelmidEndpoint discovery is only for SelmidProviderType oidc", pc->name,
                     where);

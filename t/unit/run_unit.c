@@ -32,6 +32,7 @@ int main(void)
     srunner_add_suite(sr, sm_suite_json());
     srunner_add_suite(sr, sm_suite_jwt());
     srunner_add_suite(sr, sm_suite_config());
+    srunner_add_suite(sr, sm_suite_provider_type());
     srunner_add_suite(sr, sm_suite_session());
     srunner_add_suite(sr, sm_suite_oidc());
     srunner_add_suite(sr, sm_suite_authz());

@@ -13,6 +13,7 @@ Suite *sm_suite_attrs(void);
 Suite *sm_suite_json(void);
 Suite *sm_suite_jwt(void);
 Suite *sm_suite_config(void);
+Suite *sm_suite_provider_type(void);
 Suite *sm_suite_session(void);
 Suite *sm_suite_oidc(void);
 Suite *sm_suite_authz(void);
