@@ -200,6 +200,7 @@ def test_facebook_user_without_email_post_token_and_refusals(sns):
 # ---------------------------------------------------------------- Google
 def test_google_basic_and_post_hd_and_iss(sns):
     r, v = authorize(sns, "google", "openid email profile")
+    assert qs(r.headers["Location"])["hd"] == "campus.example.ac.jp"
     t = token_post(sns, "google", code_of(r), v, basic=True)
     assert t.status_code == 200, t.text
     c = jwt_verify(t.json()["id_token"], jwks=jwks(sns, "google"))
@@ -307,3 +308,40 @@ def test_control_and_log_hold_no_secrets(sns):
         assert s not in text
     with pytest.raises(AssertionError):
         sns.set_user("google", "nobody")
+
+
+def test_browser_submit_form_posts_apple_page_with_cookies(sns, httpd_port):
+    """Browser.submit_form posts the form_post page to the callback like a browser (with cookies);
+    a throwaway listener on the (idle) httpd port stands in for the site."""
+    import http.server
+    import threading
+
+    from lib.browser import Browser
+
+    got = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got["path"] = self.path
+            got["cookie"] = self.headers.get("Cookie")
+            got["body"] = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", httpd_port), Handler)
+    t = threading.Thread(target=srv.handle_request)
+    t.start()
+    try:
+        b = Browser()
+        b.cookies.set("site", "c1", domain="127.0.0.1", path="/")
+        r, _ = authorize(sns, "apple", "name email", response_mode="form_post")
+        resp = b.submit_form(r)
+        t.join(10)
+        assert resp.status_code == 204
+        assert got["path"] == urlsplit(redirect_uri(sns)).path and got["cookie"] == "site=c1"
+        assert got["body"]["state"] == [r.sent["state"]] and "code" in got["body"] and "user" in got["body"]
+    finally:
+        srv.server_close()

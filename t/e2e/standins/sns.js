@@ -540,10 +540,14 @@ function route(req, res, u, q, form, entry) {
         s.find((x) => !['openid', 'email', 'profile'].includes(x)) ? 'Some requested scopes were invalid' : null),
       respondError: (c, ru, st, params) => queryError(res, ru, st, { error: params.error }),
       respondCode: (c, ru, st, code) => {
-        const sc = scen('google');
-        const p = { state: st, code, scope: 'openid' };
-        if (sc.authuser !== false) p.authuser = '0';
-        p.prompt = 'none';
+        // Google echoes the granted scopes (email/profile as their userinfo URLs), authuser, hd
+        // for a Workspace account, and prompt
+        const user = findUser('google', state.current.google);
+        const granted = (q.get('scope') || '').split(' ').filter((x) => x).map((x) => (x === 'openid' ? x :
+          'https://www.googleapis.com/auth/userinfo.' + x));
+        const p = { state: st, code, scope: granted.join(' '), authuser: '0' };
+        if (user.hd) p.hd = user.hd;
+        p.prompt = 'consent';
         return redirect(res, addQuery(ru, p));
       },
     });
