@@ -20,6 +20,7 @@ from lib.httpd import APPS_DIR, Conf, Httpd, default_module, self_signed_certifi
 from lib.memcached import Memcached  # noqa: E402
 from lib.op import CLIENT_SECRET, OP, client  # noqa: E402
 from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
+from lib.sns import SNS  # noqa: E402
 
 SELMID_PATHS = ("/selmid", "/sso")
 
@@ -76,6 +77,22 @@ def op2(e2e_root, httpd_port):
 
 
 @pytest.fixture(scope="session")
+def sns_server(e2e_root, httpd_port):
+    """The LINE/Facebook/Google/Yahoo! JAPAN/Apple stand-ins, one server for the session."""
+    s = SNS(e2e_root, redirect_uris(httpd_port)).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def sns(sns_server):
+    """The stand-ins with their control state reset (first users, no scenario, empty log)."""
+    sns_server.reset()
+    yield sns_server
+    sns_server.reset()
+
+
+@pytest.fixture(scope="session")
 def memcached(e2e_root):
     m = Memcached(e2e_root).start()
     yield m
@@ -108,6 +125,7 @@ class Stack:
         self.extra = []  # other processes to stop at the end (OPs, memcacheds)
         self._op2 = None
         self._memcached = None
+        self._sns = None
         name = request.node.name
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
         self.dir = tempfile.mkdtemp(prefix=safe + "-", dir=root)
@@ -119,6 +137,13 @@ class Stack:
         if self._op2 is None:
             self._op2 = self.request.getfixturevalue("op2")
         return self._op2
+
+    @property
+    def sns(self):
+        """The SNS stand-ins (reset for this test); their client secrets join the never-logged check."""
+        if self._sns is None:
+            self._sns = self.request.getfixturevalue("sns")
+        return self._sns
 
     @property
     def memcached(self):
@@ -189,7 +214,10 @@ class Stack:
             crashes += [line for line in log.splitlines()
                         if "exit signal" in line or "AddressSanitizer" in line or "runtime error:" in line]
             # every test runs at LogLevel debug: no secret and no JWT may ever be logged
-            for name, value in (("the client secret", CLIENT_SECRET), ("SelmidSecret", self.secret)):
+            secrets_ = [("the client secret", CLIENT_SECRET), ("SelmidSecret", self.secret)]
+            if self._sns is not None:
+                secrets_ += [("an SNS client secret", v) for v in self._sns.secrets()]
+            for name, value in secrets_:
                 if value in log:
                     leaks.append(f"{name} appears in {h.error_log}")
             if re.search(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ", log):

@@ -126,6 +126,15 @@ class Browser(requests.Session):
             raise AssertionError(f"flow did not settle within {max_steps} steps")
         return FlowResult(resp, steps)
 
+    def submit_form(self, resp_or_html, base_url=None):
+        """POST the (auto-submitting) form of a page like a browser: e.g. Apple's form_post page,
+        a cross-site POST to the site's callback that carries this browser's cookies."""
+        from .sns import form_post_fields
+        text = resp_or_html if isinstance(resp_or_html, str) else resp_or_html.text
+        base = base_url or (None if isinstance(resp_or_html, str) else resp_or_html.url)
+        action, fields = form_post_fields(text)
+        return self.post(urljoin(base, action) if base else action, data=fields)
+
     def login(self, url, user="alice", password=None, **kwargs):
         """Open url, sign in at the OP as user, follow back; returns the FlowResult."""
         if password is None:
