@@ -32,9 +32,8 @@ static const char *graph_error(apr_pool_t *p, const json_t *j)
 
     if (!json_is_object(e))
         return "-";
-    return apr_psprintf(p, "%s/%" JSON_INTEGER_FORMAT,
-                        sm_oidc_safe_token(p, sm_json_str(p, e, "type")),
-                        json_integer_value(json_object_get(e, "code")));
+    return apr_psprintf(p, "%s/%ld", sm_oidc_safe_token(p, sm_json_str(p, e, "type")),
+                        (long)json_integer_value(json_object_get(e, "code")));
 }
 
 /* A JSON object answer with HTTP 200, else NULL (logged with tag and what). */
