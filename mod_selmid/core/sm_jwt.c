@@ -490,7 +490,9 @@ static sm_jwt_result_e check_claims(jwt_ctx_t *c, const json_t *claims,
     sm_jwt_result_e r;
 
     v = json_object_get(claims, "iss");
-    if (!expect->issuer || !json_is_string(v) || strcmp(json_string_value(v), expect->issuer)) {
+    if (!expect->issuer || !json_is_string(v) ||
+        (strcmp(json_string_value(v), expect->issuer) != 0 &&
+         (!expect->issuer_alt || strcmp(json_string_value(v), expect->issuer_alt) != 0))) {
         c->detail = v ? "iss does not match the issuer" : "iss missing";
         return SM_JWT_ISS;
     }

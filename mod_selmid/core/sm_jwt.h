@@ -25,6 +25,7 @@ unsigned sm_jwt_alg_bit(const char *alg);
 
 typedef struct sm_jwt_expect_t {
     const char *issuer;        /* exact match */
+    const char *issuer_alt;    /* another accepted iss (Google: "accounts.google.com"), or NULL */
     const char *client_id;     /* must be in aud; azp == client_id when several audiences */
     const char *nonce;         /* required and must match */
     const char *client_secret; /* HS256 key (UTF-8 bytes); NULL: HS256 refused */

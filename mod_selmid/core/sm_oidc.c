@@ -1,7 +1,9 @@
 /* sm_oidc.c: the authorization request and the processing of the authorization response: RFC 9207
  * issuer check, code exchange with PKCE, ID token validation and the userinfo request. */
 #include "sm_oidc.h"
+#include "sm_apple.h"
 #include "sm_attrs.h"
+#include "sm_facebook.h"
 #include "sm_crypto.h"
 #include "sm_http.h"
 #include "sm_json.h"
@@ -11,12 +13,15 @@
 #include <apr_hash.h>
 #include <apr_lib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TOKEN_RESP_MAX (1024 * 1024)
 
 char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provider_cfg_t *cfg,
                        const char *redirect_uri, const sm_login_state_t *st)
 {
+    const sm_provider_profile_t *prof = sm_cfg_profile(cfg);
+    int type = sm_cfg_provider_type(cfg);
     char *u = apr_pstrdup(p, meta->authorization_endpoint);
 
     u = sm_url_add_param(p, u, "response_type", "code");
@@ -24,14 +29,25 @@ char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provide
     u = sm_url_add_param(p, u, "redirect_uri", redirect_uri);
     u = sm_url_add_param(p, u, "scope", sm_cfg_provider_scope(cfg));
     u = sm_url_add_param(p, u, "state", st->state);
-    u = sm_url_add_param(p, u, "nonce", st->nonce);
-    u = sm_url_add_param(p, u, "code_challenge", sm_pkce_challenge(p, st->verifier));
-    u = sm_url_add_param(p, u, "code_challenge_method", "S256");
+    if (type != SM_PT_FACEBOOK) /* OAuth 2.0 only: no ID token to carry a nonce */
+        u = sm_url_add_param(p, u, "nonce", st->nonce);
+    if (prof->pkce) {
+        u = sm_url_add_param(p, u, "code_challenge", sm_pkce_challenge(p, st->verifier));
+        u = sm_url_add_param(p, u, "code_challenge_method", "S256");
+    }
+    if (prof->form_post)
+        u = sm_url_add_param(p, u, "response_mode", "form_post");
+    if (type == SM_PT_LINE && cfg->line_bot_prompt != SM_UNSET)
+        u = sm_url_add_param(p, u, "bot_prompt",
+                             cfg->line_bot_prompt == SM_LINE_BOT_AGGRESSIVE ? "aggressive"
+                                                                            : "normal");
+    if (type == SM_PT_GOOGLE && cfg->allowed_domains && cfg->allowed_domains->nelts == 1)
+        u = sm_url_add_param(p, u, "hd", APR_ARRAY_IDX(cfg->allowed_domains, 0, const char *));
     return u;
 }
 
 /* An OAuth error code from the OP, reduced to a safe token for the log. */
-static const char *safe_token(apr_pool_t *p, const char *s)
+const char *sm_oidc_safe_token(apr_pool_t *p, const char *s)
 {
     char *out;
     apr_size_t i, n;
@@ -48,7 +64,8 @@ static const char *safe_token(apr_pool_t *p, const char *s)
 
 static apr_status_t token_request(const sm_env_t *env, sm_provider_rt_t *rt,
                                   const sm_op_meta_t *meta, const char *redirect_uri,
-                                  const sm_login_state_t *st, const char *code, json_t **tokens)
+                                  const sm_login_state_t *st, const char *code, const char *secret,
+                                  json_t **tokens)
 {
     const sm_provider_cfg_t *cfg = sm_provider_rt_cfg(rt);
     apr_pool_t *p = env->pool;
@@ -69,11 +86,11 @@ static apr_status_t token_request(const sm_env_t *env, sm_provider_rt_t *rt,
     apr_table_set(req.headers, "Accept", "application/json");
     if (sm_cfg_provider_token_auth(cfg) == SM_TOKEN_AUTH_POST) {
         body = apr_pstrcat(p, body, "&client_id=", sm_url_encode(p, cfg->client_id),
-                           "&client_secret=", sm_url_encode(p, cfg->client_secret), NULL);
+                           "&client_secret=", sm_url_encode(p, secret), NULL);
     } else {
         /* RFC 6749 2.3.1: both parts form-encoded before base64 */
-        const char *cred = apr_pstrcat(p, sm_url_encode(p, cfg->client_id), ":",
-                                       sm_url_encode(p, cfg->client_secret), NULL);
+        const char *cred =
+            apr_pstrcat(p, sm_url_encode(p, cfg->client_id), ":", sm_url_encode(p, secret), NULL);
         char *b64 = apr_palloc(p, apr_base64_encode_len((int)strlen(cred)));
         apr_base64_encode(b64, cred, (int)strlen(cred));
         apr_table_set(req.headers, "Authorization", apr_pstrcat(p, "Basic ", b64, NULL));
@@ -90,7 +107,8 @@ static apr_status_t token_request(const sm_env_t *env, sm_provider_rt_t *rt,
     if (resp->status != 200) {
         sm_log(env->log, SM_LOG_ERROR,
                "SM20023: provider %s: token endpoint refused the code: HTTP %d, error %s",
-               cfg->name, resp->status, safe_token(p, j ? sm_json_str(p, j, "error") : NULL));
+               cfg->name, resp->status,
+               sm_oidc_safe_token(p, j ? sm_json_str(p, j, "error") : NULL));
         return APR_EGENERAL;
     }
     ctype = apr_table_get(resp->headers, "Content-Type");
@@ -171,26 +189,82 @@ static sm_cb_result_e userinfo_merge(const sm_env_t *env, sm_provider_rt_t *rt,
     return SM_CB_OK;
 }
 
+/* True when the protected header of a compact JWS names HS256 (then no JWKS is needed). */
+static bool header_alg_hs256(apr_pool_t *p, const char *jwt)
+{
+    const char *dot = jwt ? strchr(jwt, '.') : NULL;
+    unsigned char *raw = NULL;
+    apr_size_t n = 0;
+    const json_t *h;
+
+    if (!dot || sm_b64url_decode(p, jwt, (apr_size_t)(dot - jwt), &raw, &n) != APR_SUCCESS)
+        return false;
+    h = sm_json_parse(p, (const char *)raw, n, NULL);
+    return h && json_is_object(h) && json_is_string(json_object_get(h, "alg")) &&
+           strcmp(json_string_value(json_object_get(h, "alg")), "HS256") == 0;
+}
+
+/* Google: the ID token's hd must be one of SelmidAllowedDomains (when set). */
+static sm_cb_result_e check_google_domain(const sm_env_t *env, const sm_provider_cfg_t *cfg,
+                                          const json_t *claims)
+{
+    const json_t *hd = json_object_get(claims, "hd");
+    int i;
+
+    if (!cfg->allowed_domains || cfg->allowed_domains->nelts == 0)
+        return SM_CB_OK;
+    for (i = 0; json_is_string(hd) && i < cfg->allowed_domains->nelts; i++)
+        if (strcasecmp(json_string_value(hd),
+                       APR_ARRAY_IDX(cfg->allowed_domains, i, const char *)) == 0)
+            return SM_CB_OK;
+    sm_log(env->log, SM_LOG_ERROR,
+           "SM21040: provider %s: the account's hosted domain (hd) is %s SelmidAllowedDomains",
+           cfg->name, hd ? "not in" : "missing, as required by");
+    return SM_CB_DOMAIN;
+}
+
+/* LINE: friendship_status_changed comes with the callback when bot_prompt was sent. */
+static void take_line_friendship(const sm_env_t *env, const sm_provider_cfg_t *cfg,
+                                 apr_table_t *params, json_t *claims)
+{
+    const char *v = apr_table_get(params, "friendship_status_changed");
+
+    if (!v || cfg->line_bot_prompt == SM_UNSET)
+        return;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+        json_object_set_new(claims, "friendship_status_changed", json_boolean(v[0] == 't'));
+    else
+        sm_log(env->log, SM_LOG_WARN,
+               "SM21041: provider %s: friendship_status_changed is neither true nor false, "
+               "ignored",
+               cfg->name);
+}
+
 sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt,
                                        apr_interval_time_t skew, const char *redirect_uri,
                                        const sm_login_state_t *st, apr_table_t *params,
                                        json_t **claims)
 {
     const sm_provider_cfg_t *cfg = sm_provider_rt_cfg(rt);
+    int type = sm_cfg_provider_type(cfg);
     apr_pool_t *p = env->pool;
     sm_op_meta_t *meta;
     const char *iss = apr_table_get(params, "iss"), *error = apr_table_get(params, "error");
     const char *code = apr_table_get(params, "code"), *id_token, *access_token, *detail = NULL;
+    const char *secret = cfg->client_secret;
     json_t *tokens = NULL, *jwks = NULL, *c = NULL;
     sm_jwt_expect_t ex;
     sm_jwt_result_e jr;
+    sm_cb_result_e r;
 
     if (sm_provider_meta(env, rt, &meta) != APR_SUCCESS) {
         sm_log(env->log, SM_LOG_ERROR, "SM20027: provider %s: metadata unavailable", cfg->name);
         return SM_CB_METADATA;
     }
     /* RFC 9207: checked before anything else is done with the response, errors included */
-    if (iss ? strcmp(iss, meta->issuer) != 0 : meta->iss_parameter_supported) {
+    if (iss ? strcmp(iss, meta->issuer) != 0 &&
+                  (!meta->issuer_alt || strcmp(iss, meta->issuer_alt) != 0)
+            : meta->iss_parameter_supported) {
         sm_log(env->log, SM_LOG_ERROR,
                "SM20021: provider %s: authorization response iss is %s (mix-up defence)", cfg->name,
                iss ? "not the provider's issuer" : "missing");
@@ -198,7 +272,7 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     }
     if (error) {
         sm_log(env->log, SM_LOG_NOTICE, "SM20020: provider %s returned error %s", cfg->name,
-               safe_token(p, error));
+               sm_oidc_safe_token(p, error));
         return strcmp(error, "access_denied") == 0 ? SM_CB_DENIED : SM_CB_OP_ERROR;
     }
     if (!code || !*code) {
@@ -206,17 +280,20 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
                cfg->name);
         return SM_CB_NO_CODE;
     }
-    if (token_request(env, rt, meta, redirect_uri, st, code, &tokens) != APR_SUCCESS)
+    if (type == SM_PT_FACEBOOK)
+        return sm_facebook_login(env, cfg, sm_provider_rt_timeout(rt), meta, redirect_uri, st, code,
+                                 claims);
+    if (type == SM_PT_APPLE &&
+        !(secret = sm_apple_client_secret(env, sm_provider_rt_apple(rt), cfg)))
+        return SM_CB_TOKEN;
+    if (token_request(env, rt, meta, redirect_uri, st, code, secret, &tokens) != APR_SUCCESS)
         return SM_CB_TOKEN;
     id_token = sm_json_str(p, tokens, "id_token");
     access_token = sm_json_str(p, tokens, "access_token");
 
-    if (sm_provider_jwks(env, rt, false, &jwks) != APR_SUCCESS) {
-        sm_log(env->log, SM_LOG_ERROR, "SM20027: provider %s: JWKS unavailable", cfg->name);
-        return SM_CB_METADATA;
-    }
     memset(&ex, 0, sizeof(ex));
     ex.issuer = meta->issuer;
+    ex.issuer_alt = meta->issuer_alt;
     ex.client_id = cfg->client_id;
     ex.nonce = st->nonce;
     ex.algs = sm_cfg_provider_algs(cfg);
@@ -224,6 +301,12 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     ex.now = sm_now(env);
     ex.skew = skew;
     ex.max_age = 0;
+    /* an HS256 token (LINE web login) is keyed with the channel secret: no JWKS needed */
+    if (!((ex.algs & SM_ALG_HS256) && header_alg_hs256(p, id_token)) &&
+        sm_provider_jwks(env, rt, false, &jwks) != APR_SUCCESS) {
+        sm_log(env->log, SM_LOG_ERROR, "SM20027: provider %s: JWKS unavailable", cfg->name);
+        return SM_CB_METADATA;
+    }
     jr = sm_jwt_verify_id_token(p, id_token, jwks, &ex, &c, &detail);
     if (jr == SM_JWT_KID_UNKNOWN && sm_provider_jwks(env, rt, true, &jwks) == APR_SUCCESS)
         jr = sm_jwt_verify_id_token(p, id_token, jwks, &ex, &c, &detail);
@@ -235,11 +318,17 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     json_object_del(c, "nonce");
     json_object_del(c, "at_hash");
     json_object_del(c, "c_hash");
+    if (type == SM_PT_GOOGLE && (r = check_google_domain(env, cfg, c)) != SM_CB_OK)
+        return r;
     if (sm_cfg_provider_userinfo(cfg) && meta->userinfo_endpoint && access_token) {
-        sm_cb_result_e r = userinfo_merge(env, rt, meta, access_token, c);
+        r = userinfo_merge(env, rt, meta, access_token, c);
         if (r != SM_CB_OK)
             return r;
     }
+    if (type == SM_PT_LINE)
+        take_line_friendship(env, cfg, params, c);
+    if (type == SM_PT_APPLE) /* after the ID token validated; its email always wins */
+        sm_apple_take_user(env, cfg->name, apr_table_get(params, "user"), c);
     *claims = c;
     return SM_CB_OK;
 }

@@ -11,6 +11,7 @@
 
 typedef struct sm_op_meta_t {
     const char *issuer;
+    const char *issuer_alt; /* another accepted ID token iss (Google), or NULL */
     const char *authorization_endpoint;
     const char *token_endpoint;
     const char *userinfo_endpoint; /* may be NULL */
@@ -32,13 +33,23 @@ sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cf
                                         long http_timeout_ms);
 const sm_provider_cfg_t *sm_provider_rt_cfg(const sm_provider_rt_t *rt);
 long sm_provider_rt_timeout(const sm_provider_rt_t *rt);
-/* Metadata (fetched when absent or older than its lifetime). Copies into env->pool. */
+/* Metadata. oidc: discovery (fetched when absent or older than its lifetime; SelmidEndpoint
+ * discovery replaces the URL derived from the issuer); other types: the type's static endpoints,
+ * without any fetch. SelmidEndpoint overrides apply last. Facebook: the authorization endpoint
+ * is <authorization base>/<version>/dialog/oauth, the token endpoint
+ * <graph>/<version>/oauth/access_token and the userinfo endpoint <graph>/<version>/me (unless
+ * overridden with a full URL). Copies into env->pool. */
 apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_meta_t **meta);
 /* The JWKS (owned by env->pool). refresh: fetch again unless fetched less than 60 s ago. */
 apr_status_t sm_provider_jwks(const sm_env_t *env, sm_provider_rt_t *rt, bool refresh,
                               json_t **jwks);
 
-/* The authorization request URL for a login state. */
+/* Sign in with Apple's client secret cache of this provider (NULL for other types). */
+struct sm_apple_secret_t *sm_provider_rt_apple(const sm_provider_rt_t *rt);
+
+/* The authorization request URL for a login state, with the type's extras: nonce for OpenID
+ * types (not facebook), PKCE when the profile uses it, LINE bot_prompt, Google hd (exactly one
+ * SelmidAllowedDomains), Apple response_mode=form_post. */
 char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provider_cfg_t *cfg,
                        const char *redirect_uri, const sm_login_state_t *st);
 
@@ -55,10 +66,17 @@ typedef enum {
     SM_CB_USERINFO, /* userinfo unreachable or malformed */
     SM_CB_SUB,      /* userinfo sub differs from ID token sub */
     SM_CB_METADATA, /* discovery/JWKS unavailable */
+    SM_CB_DOMAIN,   /* Google: hd missing or not in SelmidAllowedDomains */
 } sm_cb_result_e;
 
+/* An error code from a provider, reduced to a safe token for the log ("-" for NULL). */
+const char *sm_oidc_safe_token(apr_pool_t *p, const char *s);
+
 /* Processes the parameters of an authorization response whose state has already been checked
- * against st. On SM_CB_OK *claims holds the ID token claims merged with userinfo. */
+ * against st. On SM_CB_OK *claims holds the ID token claims merged with userinfo (facebook: the
+ * Graph API /me answer as claims). Per type: LINE keeps friendship_status_changed (a JSON
+ * boolean, only when bot_prompt was sent); Google checks hd against SelmidAllowedDomains; Apple
+ * signs its client secret and takes the name from the first-login `user` field. */
 sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt,
                                        apr_interval_time_t skew, const char *redirect_uri,
                                        const sm_login_state_t *st, apr_table_t *params,

@@ -1,6 +1,7 @@
 /* sm_provider.c: the per-process cache of a provider's discovery document and JWKS. Readers copy
  * what they need into their request pool under the mutex, so a refresh can drop the old copy. */
 #include "sm_oidc.h"
+#include "sm_apple.h"
 #include "sm_http.h"
 #include "sm_json.h"
 #include <apr_thread_mutex.h>
@@ -27,6 +28,7 @@ struct sm_provider_rt_t {
     long timeout_ms;
     cached_doc_t meta;
     cached_doc_t jwks;
+    sm_apple_secret_t *apple; /* Apple's client secret cache, NULL for other types */
 };
 
 static apr_status_t rt_cleanup(void *data)
@@ -49,7 +51,14 @@ sm_provider_rt_t *sm_provider_rt_create(apr_pool_t *pchild, const sm_provider_cf
     if (apr_thread_mutex_create(&rt->mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
         return NULL;
     apr_pool_cleanup_register(pchild, rt, rt_cleanup, apr_pool_cleanup_null);
+    if (sm_cfg_provider_type(cfg) == SM_PT_APPLE && !(rt->apple = sm_apple_secret_create(pchild)))
+        return NULL;
     return rt;
+}
+
+sm_apple_secret_t *sm_provider_rt_apple(const sm_provider_rt_t *rt)
+{
+    return rt->apple;
 }
 
 const sm_provider_cfg_t *sm_provider_rt_cfg(const sm_provider_rt_t *rt)
@@ -143,21 +152,78 @@ static apr_status_t get_doc(const sm_env_t *env, sm_provider_rt_t *rt, cached_do
     return rv;
 }
 
+/* base without a trailing '/', then the parts */
+static const char *join(apr_pool_t *p, const char *base, const char *ver, const char *rest)
+{
+    apr_size_t n = strlen(base);
+
+    while (n && base[n - 1] == '/')
+        n--;
+    return apr_pstrcat(p, apr_pstrmemdup(p, base, n), "/", ver, rest, NULL);
+}
+
+/* The static metadata of a type that has no discovery (LINE, Facebook, Google, Yahoo! JAPAN,
+ * Apple): its endpoints with the overrides already applied by sm_cfg_provider_endpoint. */
+static sm_op_meta_t *static_meta(apr_pool_t *p, const sm_provider_cfg_t *pc)
+{
+    sm_op_meta_t *m = apr_pcalloc(p, sizeof(*m));
+    const char *ver = sm_cfg_provider_graph_version(pc);
+
+    m->issuer = sm_cfg_provider_issuer(pc);
+    m->issuer_alt = sm_cfg_profile(pc)->issuer_alt;
+    if (sm_cfg_provider_type(pc) == SM_PT_FACEBOOK) {
+        m->authorization_endpoint =
+            join(p, sm_cfg_provider_endpoint(pc, SM_EP_AUTHORIZATION), ver, "/dialog/oauth");
+        m->token_endpoint =
+            pc->endpoints[SM_EP_TOKEN]
+                ? pc->endpoints[SM_EP_TOKEN]
+                : join(p, sm_cfg_provider_endpoint(pc, SM_EP_GRAPH), ver, "/oauth/access_token");
+        m->userinfo_endpoint = pc->endpoints[SM_EP_USERINFO]
+                                   ? pc->endpoints[SM_EP_USERINFO]
+                                   : join(p, sm_cfg_provider_endpoint(pc, SM_EP_GRAPH), ver, "/me");
+        m->jwks_uri = NULL; /* no ID token */
+        return m;
+    }
+    m->authorization_endpoint = sm_cfg_provider_endpoint(pc, SM_EP_AUTHORIZATION);
+    m->token_endpoint = sm_cfg_provider_endpoint(pc, SM_EP_TOKEN);
+    m->userinfo_endpoint = sm_cfg_provider_endpoint(pc, SM_EP_USERINFO);
+    m->jwks_uri = sm_cfg_provider_endpoint(pc, SM_EP_JWKS);
+    return m;
+}
+
 apr_status_t sm_provider_meta(const sm_env_t *env, sm_provider_rt_t *rt, sm_op_meta_t **meta)
 {
-    const char *body, *err = NULL;
+    const sm_provider_cfg_t *pc = rt->cfg;
+    const char *body, *err = NULL, *url;
     apr_size_t len;
     apr_status_t rv;
+    sm_op_meta_t *m;
 
-    rv = get_doc(env, rt, &rt->meta, "discovery document",
-                 discovery_url(env->pool, sm_cfg_provider_issuer(rt->cfg)), META_TTL, false, &body, &len);
+    if (!sm_cfg_profile(pc)->discovery) {
+        *meta = static_meta(env->pool, pc);
+        return APR_SUCCESS;
+    }
+    url = pc->endpoints[SM_EP_DISCOVERY] ? pc->endpoints[SM_EP_DISCOVERY]
+                                         : discovery_url(env->pool, sm_cfg_provider_issuer(pc));
+    rv = get_doc(env, rt, &rt->meta, "discovery document", url, META_TTL, false, &body, &len);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = sm_oidc_parse_discovery(env->pool, body, len, sm_cfg_provider_issuer(rt->cfg), meta, &err);
-    if (rv != APR_SUCCESS)
+    rv = sm_oidc_parse_discovery(env->pool, body, len, sm_cfg_provider_issuer(pc), &m, &err);
+    if (rv != APR_SUCCESS) {
         sm_log(env->log, SM_LOG_ERROR, "SM20015: provider %s: discovery document refused: %s",
-               rt->cfg->name, err ? err : "invalid");
-    return rv;
+               pc->name, err ? err : "invalid");
+        return rv;
+    }
+    if (pc->endpoints[SM_EP_AUTHORIZATION])
+        m->authorization_endpoint = pc->endpoints[SM_EP_AUTHORIZATION];
+    if (pc->endpoints[SM_EP_TOKEN])
+        m->token_endpoint = pc->endpoints[SM_EP_TOKEN];
+    if (pc->endpoints[SM_EP_USERINFO])
+        m->userinfo_endpoint = pc->endpoints[SM_EP_USERINFO];
+    if (pc->endpoints[SM_EP_JWKS])
+        m->jwks_uri = pc->endpoints[SM_EP_JWKS];
+    *meta = m;
+    return APR_SUCCESS;
 }
 
 apr_status_t sm_provider_jwks(const sm_env_t *env, sm_provider_rt_t *rt, bool refresh,
@@ -171,6 +237,10 @@ apr_status_t sm_provider_jwks(const sm_env_t *env, sm_provider_rt_t *rt, bool re
 
     if ((rv = sm_provider_meta(env, rt, &meta)) != APR_SUCCESS)
         return rv;
+    if (!meta->jwks_uri) {
+        sm_log(env->log, SM_LOG_ERROR, "SM21000: provider %s has no JWKS", rt->cfg->name);
+        return APR_EGENERAL;
+    }
     rv = get_doc(env, rt, &rt->jwks, "JWKS", meta->jwks_uri, JWKS_TTL, refresh, &body, &len);
     if (rv != APR_SUCCESS)
         return rv;

@@ -22,12 +22,18 @@ static const char *redirect_uri(request_rec *r, const sm_srv_t *srv)
                             r);
 }
 
+static void set_cookie_ss(request_rec *r, const char *name, const char *value, const char *path,
+                          long max_age, const char *samesite)
+{
+    const char *c = sm_cookie_make(r->pool, name, value, path, max_age, is_https(r), samesite);
+    if (c)
+        apr_table_addn(r->err_headers_out, "Set-Cookie", c);
+}
+
 static void set_cookie(request_rec *r, const char *name, const char *value, const char *path,
                        long max_age)
 {
-    const char *c = sm_cookie_make(r->pool, name, value, path, max_age, is_https(r), "Lax");
-    if (c)
-        apr_table_addn(r->err_headers_out, "Set-Cookie", c);
+    set_cookie_ss(r, name, value, path, max_age, "Lax");
 }
 
 static int redirect(request_rec *r, const char *location)
@@ -97,9 +103,13 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
                              "The login could not be started.");
     }
     prune_states(r, srv);
-    set_cookie(r, sm_state_cookie_name(r->pool, st->state), sealed,
-               apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/", NULL),
-               (long)apr_time_sec(SM_STATE_LIFETIME));
+    /* a form_post provider (Apple) answers with a cross-site POST, which carries only a
+     * SameSite=None cookie; browsers take None only with Secure, so plain http keeps Lax */
+    set_cookie_ss(r, sm_state_cookie_name(r->pool, st->state), sealed,
+                  apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/", NULL),
+                  (long)apr_time_sec(SM_STATE_LIFETIME),
+                  sm_cfg_profile(sm_provider_rt_cfg(rt))->form_post && is_https(r) ? "None"
+                                                                                   : "Lax");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30051: login started with provider %s",
                   provider);
     return redirect(
@@ -198,6 +208,9 @@ static int callback_failure(request_rec *r, sm_cb_result_e res)
     case SM_CB_DENIED:
         return sm_page_error(r, HTTP_FORBIDDEN, "Login cancelled",
                              "The login was cancelled or refused at the identity provider.");
+    case SM_CB_DOMAIN:
+        return sm_page_error(r, HTTP_FORBIDDEN, "Login refused",
+                             "This account is not from a domain allowed here.");
     case SM_CB_TOKEN:
     case SM_CB_USERINFO:
     case SM_CB_METADATA:
@@ -275,10 +288,16 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     }
     res = sm_oidc_handle_response(env, rt, sm_cfg_skew(srv->cfg), redirect_uri(r, srv), st, params,
                                   &claims);
+    if (res == SM_CB_DOMAIN)
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "SM31000: provider %s: login refused, the account's domain is not allowed",
+                      st->provider);
     if (res != SM_CB_OK)
         return callback_failure(r, res);
+    /* the provider's issuer (not the token's iss spelling), so that a session's issuer always
+     * matches its provider's, also for Facebook and Google's "accounts.google.com" */
     rv = sm_session_create(env, &srv->keys, &srv->policy, st->provider,
-                           sm_json_str(r->pool, claims, "iss"), claims, &s);
+                           sm_cfg_provider_issuer(sm_provider_rt_cfg(rt)), claims, &s);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "SM30020: session store (%s) unreachable: cannot create the session",

@@ -25,6 +25,25 @@ static int sm_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
+/* A form_post provider (Apple) needs https: its cross-site POST carries the login state cookie
+ * only when it is SameSite=None, which browsers accept only with Secure. */
+static void form_post_notice(server_rec *v, const sm_srv_t *srv)
+{
+    apr_hash_index_t *hi;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return; /* once, not again for the configuration check pass */
+    for (hi = apr_hash_first(NULL, srv->cfg->providers); hi; hi = apr_hash_next(hi)) {
+        const sm_provider_cfg_t *pc = apr_hash_this_val(hi);
+        if (sm_cfg_profile(pc)->form_post)
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, v,
+                         "SM31001: provider %s answers with a cross-site form POST: serve "
+                         "<SelmidPath>/callback over https (over http browsers do not send the "
+                         "login state cookie with it)",
+                         pc->name);
+    }
+}
+
 static int sm_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *v;
@@ -42,6 +61,7 @@ static int sm_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, "SM30002: cannot derive keys");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        form_post_notice(v, srv);
         srv->policy.idle = sm_cfg_idle(srv->cfg);
         srv->policy.absolute = sm_cfg_absolute(srv->cfg);
         /* refresh the idle timer at most every 60 s (or a tenth of the idle time) */

@@ -1,6 +1,8 @@
 /* fakes.c: fakes for the core's ports. */
 #include "fakes.h"
 #include <apr_hash.h>
+#include <cjose/cjose.h>
+#include <check.h>
 #include <string.h>
 
 static apr_time_t fclock_now(void *baton)
@@ -156,6 +158,11 @@ static apr_status_t fhttp_perform(void *baton, apr_pool_t *p, const sm_http_req_
     h->last.body = req->body ? apr_pstrmemdup(h->pool, req->body, req->body_len) : NULL;
     h->last.headers = req->headers ? apr_table_copy(h->pool, req->headers) : NULL;
     APR_ARRAY_PUSH(h->reqs, sm_http_req_t) = h->last;
+    if (h->handler) {
+        sm_http_resp_t *hr = h->handler(h->handler_ctx, p, &h->last);
+        if (hr)
+            r = hr;
+    }
     if (!r) {
         *err = "fake: connection refused";
         return APR_ECONNREFUSED;
@@ -210,4 +217,37 @@ const sm_http_req_t *fake_http_find(const fake_http_t *h, const char *url)
         if (strcmp(APR_ARRAY_IDX(h->reqs, i, sm_http_req_t).url, url) == 0)
             return &APR_ARRAY_IDX(h->reqs, i, sm_http_req_t);
     return NULL;
+}
+
+sm_http_resp_t *fake_http_resp(apr_pool_t *p, int status, const char *content_type,
+                               const char *body)
+{
+    sm_http_resp_t *r = apr_pcalloc(p, sizeof(*r));
+
+    r->status = status;
+    r->headers = apr_table_make(p, 2);
+    if (content_type)
+        apr_table_set(r->headers, "Content-Type", content_type);
+    r->body = body ? apr_pstrdup(p, body) : "";
+    r->body_len = strlen(r->body);
+    return r;
+}
+
+const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
+                          const char *kid, const char *claims)
+{
+    cjose_header_t *h = cjose_header_new(NULL);
+    cjose_jws_t *jws;
+    const char *ser = NULL, *out;
+
+    cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
+    if (kid)
+        cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
+    jws = cjose_jws_sign(key, h, (const uint8_t *)claims, strlen(claims), NULL);
+    ck_assert_ptr_nonnull(jws);
+    ck_assert(cjose_jws_export(jws, &ser, NULL));
+    out = apr_pstrdup(p, ser);
+    cjose_jws_release(jws);
+    cjose_header_release(h);
+    return out;
 }

@@ -52,10 +52,23 @@ typedef struct fake_http_t {
     int calls;
     sm_http_req_t last;
     apr_array_header_t *reqs; /* every request (sm_http_req_t), in order */
+    /* consulted before the routes when set: a response, or NULL to fall back to the routes */
+    sm_http_resp_t *(*handler)(void *ctx, apr_pool_t *p, const sm_http_req_t *req);
+    void *handler_ctx;
 } fake_http_t;
 void fake_http_init(fake_http_t *h, apr_pool_t *p);
 void fake_http_route(fake_http_t *h, const char *method, const char *url, int status,
                      const char *content_type, const char *body);
+
+/* A canned response (for handlers). */
+sm_http_resp_t *fake_http_resp(apr_pool_t *p, int status, const char *content_type,
+                               const char *body);
+
+/* A compact JWS of claims (JSON text) signed by a cjose key (struct _cjose_jwk_int *) with alg
+ * and kid (kid may be NULL). */
+struct _cjose_jwk_int;
+const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
+                          const char *kid, const char *claims);
 
 /* The last request made to url, or NULL. */
 const sm_http_req_t *fake_http_find(const fake_http_t *h, const char *url);

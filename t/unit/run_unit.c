@@ -32,11 +32,14 @@ int main(void)
     srunner_add_suite(sr, sm_suite_json());
     srunner_add_suite(sr, sm_suite_jwt());
     srunner_add_suite(sr, sm_suite_config());
-    srunner_add_suite(sr, sm_suite_provider_type());
+    srunner_add_suite(sr, sm_suite_config_providers());
     srunner_add_suite(sr, sm_suite_session());
     srunner_add_suite(sr, sm_suite_oidc());
     srunner_add_suite(sr, sm_suite_authz());
     srunner_add_suite(sr, sm_suite_flow());
+    srunner_add_suite(sr, sm_suite_provider_types());
+    srunner_add_suite(sr, sm_suite_apple());
+    srunner_add_suite(sr, sm_suite_facebook());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

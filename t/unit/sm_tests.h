@@ -13,11 +13,14 @@ Suite *sm_suite_attrs(void);
 Suite *sm_suite_json(void);
 Suite *sm_suite_jwt(void);
 Suite *sm_suite_config(void);
-Suite *sm_suite_provider_type(void);
+Suite *sm_suite_config_providers(void);
 Suite *sm_suite_session(void);
 Suite *sm_suite_oidc(void);
 Suite *sm_suite_authz(void);
 Suite *sm_suite_flow(void);
+Suite *sm_suite_provider_types(void);
+Suite *sm_suite_apple(void);
+Suite *sm_suite_facebook(void);
 
 /* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
 extern apr_pool_t *sm_test_pool;

@@ -505,6 +505,28 @@ START_TEST(test_iss)
 }
 END_TEST
 
+/* Google: "https://accounts.google.com" or "accounts.google.com", nothing else. */
+START_TEST(test_iss_alternative)
+{
+    sm_jwt_expect_t e = std_expect();
+    json_t *c = std_claims();
+
+    e.issuer = "https://accounts.google.com";
+    e.issuer_alt = "accounts.google.com";
+    json_object_set_new(c, "iss", json_string("accounts.google.com"));
+    check(rs(c), std_jwks(), &e, SM_JWT_OK);
+    json_object_set_new(c, "iss", json_string("https://accounts.google.com"));
+    check(rs(c), std_jwks(), &e, SM_JWT_OK);
+    json_object_set_new(c, "iss", json_string("http://accounts.google.com"));
+    check(rs(c), std_jwks(), &e, SM_JWT_ISS);
+    json_object_set_new(c, "iss", json_string("accounts.google.com/"));
+    check(rs(c), std_jwks(), &e, SM_JWT_ISS);
+    e.issuer_alt = NULL;
+    json_object_set_new(c, "iss", json_string("accounts.google.com"));
+    check(rs(c), std_jwks(), &e, SM_JWT_ISS);
+}
+END_TEST
+
 START_TEST(test_aud_azp)
 {
     sm_jwt_expect_t e = std_expect();
@@ -684,6 +706,7 @@ Suite *sm_suite_jwt(void)
     tcase_add_test(tc, test_structure);
     tcase_add_test(tc, test_payload_shape);
     tcase_add_test(tc, test_iss);
+    tcase_add_test(tc, test_iss_alternative);
     tcase_add_test(tc, test_aud_azp);
     tcase_add_test(tc, test_exp);
     tcase_add_test(tc, test_iat);

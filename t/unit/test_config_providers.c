@@ -1,4 +1,4 @@
-/* test_provider_type.c: provider type profiles, the per-type configuration checks and the
+/* test_config_providers.c: provider type profiles, the per-type configuration checks and the
  * parsers of the provider directives added with them. */
 #include "sm_tests.h"
 #include "sm_config.h"
@@ -292,10 +292,10 @@ START_TEST(shibboleth_mode_defaults)
 }
 END_TEST
 
-Suite *sm_suite_provider_type(void)
+Suite *sm_suite_config_providers(void)
 {
-    Suite *s = suite_create("provider_type");
-    TCase *tc = tcase_create("provider_type");
+    Suite *s = suite_create("config_providers");
+    TCase *tc = tcase_create("config_providers");
 
     tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
     tcase_add_test(tc, type_names_round_trip);
