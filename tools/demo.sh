@@ -34,6 +34,7 @@ stop_pid() { # name pidfile
 stop_all() {
     stop_pid httpd "$DEMO/run/httpd.pid"
     stop_pid "OpenID Provider" "$DEMO/op.pid"
+    stop_pid "SNS stand-ins" "$DEMO/sns.pid"
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -76,6 +77,8 @@ install -m 755 "$REPO/tools/demo/app.cgi" "$DEMO/cgi/app.cgi"
 HPORT=$(free_port_from "${SELMID_DEMO_PORT:-8080}")
 OPORT=$(free_port_from "${SELMID_DEMO_OP_PORT:-3000}")
 [ "$OPORT" = "$HPORT" ] && OPORT=$(free_port_from $((HPORT + 1)))
+SPORT=$(free_port_from "${SELMID_DEMO_SNS_PORT:-3100}")
+while [ "$SPORT" = "$HPORT" ] || [ "$SPORT" = "$OPORT" ]; do SPORT=$(free_port_from $((SPORT + 1))); done
 
 # Secrets of this demo instance (kept across restarts; readable by root only).
 umask 077
@@ -100,6 +103,19 @@ chmod 600 "$DEMO/clients.json"
 echo $! > "$DEMO/op.pid"
 wait_until "the OpenID Provider on port $OPORT" grep -q "^listening" "$DEMO/logs/op.log" || {
     cat "$DEMO/logs/op.log" >&2
+    exit 1
+}
+
+# Local stand-ins for LINE, Google, Yahoo! JAPAN and Facebook (they cannot be reached from a demo
+# machine without registering an app there): they follow each provider's documented API and log
+# in a demo user without a password.
+/usr/bin/python3 "$REPO/tools/demo/sns_conf.py" "$DEMO" "$HPORT" "$SPORT" > "$DEMO/conf/sns-providers.conf"
+: > "$DEMO/logs/sns.log"
+(cd "$REPO/t/e2e/standins" && exec setsid node sns.js "$DEMO/sns-config.json" --port "$SPORT" \
+    >>"$DEMO/logs/sns.log" 2>&1 </dev/null) &
+echo $! > "$DEMO/sns.pid"
+wait_until "the SNS stand-ins on port $SPORT" grep -q "^ready" "$DEMO/logs/sns.log" || {
+    cat "$DEMO/logs/sns.log" >&2
     exit 1
 }
 
@@ -148,10 +164,13 @@ SelmidSessionTimeout 1800 28800
     SelmidClientID selmid-demo
     SelmidClientSecret file:$DEMO/client-secret
     SelmidScope "openid email profile groups"
+    SelmidLabel en "University ID (demo OpenID Provider)"
+    SelmidLabel ja "大学ID（デモ用 OpenID Provider）"
 </SelmidProvider>
+Include "$DEMO/conf/sns-providers.conf"
 <Location "/">
     AuthType selmid
-    SelmidProviders demo-op
+    SelmidProviders demo-op line google yahoojp facebook
     Require valid-user
 </Location>
 CONF
@@ -174,10 +193,14 @@ cat <<EOT
 mod_selmid demo is running.
 
   Open:      http://127.0.0.1:$HPORT/
-  Sign in:   alice / alice-password   (or bob / bob-password)
+  The login chooser offers the university ID and LINE, Google, Yahoo! JAPAN, Facebook.
+  University ID: alice / alice-password   (or bob / bob-password)
+  LINE, Google, Yahoo! JAPAN, Facebook: local stand-ins that log in their demo user "alice"
+  without a password (no real account is used).
 
   The page lists the identity the app received (REMOTE_USER and SELMID_* variables).
   OpenID Provider: http://127.0.0.1:$OPORT  (oidc-provider; demo users above)
-  Files and logs:  $DEMO  (logs/error_log, logs/op.log)
+  SNS stand-ins:   http://127.0.0.1:$SPORT  (t/e2e/standins/sns.js)
+  Files and logs:  $DEMO  (logs/error_log, logs/op.log, logs/sns.log)
   Stop:            bash $REPO/tools/demo.sh stop
 EOT
