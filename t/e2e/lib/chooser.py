@@ -58,3 +58,31 @@ def buttons(page):
 def switch_link(page):
     m = re.search(r'<p class="lang"><a href="([^"]*)" lang="([a-z]+)"', page)
     return (html.unescape(m.group(1)), m.group(2)) if m else (None, None)
+
+
+ALL_TYPES_ORDER = ["op", "uni", "line", "google", "yahoojp", "facebook", "apple"]
+
+
+def all_types_conf(stack):
+    """One provider of every type (the SNS ones only need to render: their links are not
+    followed), offered at /app in ALL_TYPES_ORDER."""
+    import os
+    import subprocess
+    conf = chooser_conf(stack)
+    key = os.path.join(stack.dir, "AuthKey_TEST123456.p8")
+    if not os.path.exists(key):
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-out", key], check=True, capture_output=True, timeout=60)
+        os.chmod(key, 0o600)
+    secret = ["SelmidClientID chooser-test", "SelmidClientSecret chooser-test-secret-0123456789abcdef"]
+    conf.providers["op"] = [d for d in conf.providers["op"] if not d.startswith("SelmidLabel")] + \
+        ['SelmidLabel en "University login"', 'SelmidLabel ja "大学のアカウントでログイン"']
+    conf.providers["uni"] = ["SelmidProviderType shibboleth", 'SelmidLabel en "GakuNin (Shibboleth)"',
+                             'SelmidLabel ja "学認 (Shibboleth)"']
+    for t in ("line", "google", "yahoojp", "facebook"):
+        conf.providers[t] = [f"SelmidProviderType {t}"] + secret
+    conf.providers["apple"] = ["SelmidProviderType apple", "SelmidClientID org.example.chooser",
+                               f"SelmidAppleKey TEAM123456 TEST123456 {key}"]
+    conf.locations["/app"] = ["AuthType selmid", "SelmidProviders " + " ".join(ALL_TYPES_ORDER),
+                              "Require valid-user"]
+    return conf
