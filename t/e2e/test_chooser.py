@@ -324,3 +324,18 @@ def test_template_dir_without_chooser_uses_builtin(stack):
     stack.httpd(conf)
     r = page(stack.browser(), stack, "/app/")
     assert [x["provider"] for x in buttons(r.text)] == APP_ORDER
+
+
+def test_shipped_example_template(stack):
+    """conf/templates/chooser.html parses and renders (escaped, in order, with the hint)."""
+    from lib.procs import REPO
+    conf = chooser_conf(stack)
+    conf.server.append(f"SelmidTemplateDir {os.path.join(REPO, 'conf', 'templates')}")
+    stack.httpd(conf)
+    b = stack.browser()
+    r = page(b, stack, "/selmid/choose?target=/app/&hint=uni", "ja")
+    assert r.status_code == 200 and "Example University" in r.text and '<html lang="ja">' in r.text
+    assert re.findall(r'<a class="provider ([a-z]+)" href="[^"]*provider=([a-z0-9]+)', r.text) == \
+        [("shibboleth", "uni"), ("oidc", "op2"), ("oidc", "op")]
+    assert '学内シングルサインオン<span class="hint">前回使用</span>' in r.text
+    assert "大学 &lt;OP&gt; &amp; 認証" in r.text
