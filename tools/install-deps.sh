@@ -15,6 +15,7 @@ PKGS=(
     memcached check
     python3 python3-pytest python3-requests
     faketime ca-certificates
+    chromium fonts-ipafont-gothic
 )
 # A node.js from elsewhere (for example NodeSource, which bundles npm) is fine; otherwise Debian's.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
@@ -45,11 +46,20 @@ else
     echo "install-deps: all Debian packages present"
 fi
 
-# The local OpenID Provider used by the end-to-end tests and the demo (pinned by package-lock.json).
-OP="$REPO/t/e2e/op"
-if [ ! -f "$OP/node_modules/.package-lock.json" ] || [ "$OP/package-lock.json" -nt "$OP/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm ci in t/e2e/op"
-    (cd "$OP" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
-else
-    echo "install-deps: t/e2e/op/node_modules up to date"
-fi
+# Node packages pinned by package-lock.json: the local OpenID Provider used by the end-to-end tests
+# and the demo (t/e2e/op), and playwright-core, which drives Debian's chromium for the chooser's
+# browser tests (t/e2e/browser; it downloads no browser of its own).
+for dir in t/e2e/op t/e2e/browser; do
+    d="$REPO/$dir"
+    if [ -L "$d/node_modules" ]; then
+        # a link to another checkout's packages: npm ci would empty the directory it points to
+        echo "install-deps: $dir/node_modules is a symbolic link; left alone"
+        continue
+    fi
+    if [ ! -f "$d/node_modules/.package-lock.json" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+        echo "install-deps: npm ci in $dir"
+        (cd "$d" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+    else
+        echo "install-deps: $dir/node_modules up to date"
+    fi
+done

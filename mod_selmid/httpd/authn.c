@@ -123,11 +123,6 @@ static bool not_navigation(request_rec *r)
     return false;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg_t *d)
 {
     apr_array_header_t *names = d->providers;
@@ -149,19 +144,15 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
     if (not_navigation(r))
         return sm_page_error(r, HTTP_UNAUTHORIZED, "Login required",
                              "You need to log in to see this page.");
-    if (!names) {
-        apr_hash_index_t *hi;
-        names = apr_array_make(r->pool, 4, sizeof(const char *));
-        for (hi = apr_hash_first(r->pool, srv->cfg->providers); hi; hi = apr_hash_next(hi))
-            APR_ARRAY_PUSH(names, const char *) = apr_hash_this_key(hi);
-        qsort(names->elts, names->nelts, sizeof(const char *), compare_names);
-    }
+    if (!names) /* SelmidProviders unset: every provider, in definition order */
+        names = sm_chooser_all_providers(r->pool, srv);
     target = r->unparsed_uri;
     if (sm_url_check_local_target(target))
         target = "/";
     if (names->nelts == 1)
         return sm_redirect_to_login(r, srv, APR_ARRAY_IDX(names, 0, const char *), target);
-    return sm_page_providers(r, srv, names, target);
+    return sm_page_chooser(r, srv, names, d->providers != NULL, target,
+                           sm_chooser_hint_cookie(r, d), -1);
 }
 
 /* The session's provider is one this location accepts, and it is the same provider (issuer)

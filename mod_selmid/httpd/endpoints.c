@@ -1,4 +1,5 @@
-/* endpoints.c: mod_selmid's own endpoints under SelmidPath: login, callback, logout, session.
+/* endpoints.c: mod_selmid's own endpoints under SelmidPath: login, callback, logout, session,
+ * choose.
  * They run as a quick handler (before access control) and use server-level configuration. */
 #include "glue.h"
 #include "sm_cookie.h"
@@ -142,6 +143,8 @@ static int do_login(request_rec *r, sm_srv_t *srv)
                              "The requested identity provider is not known here.");
     }
     pc = apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING);
+    /* remembered for the chooser's order only; each location decides whether to use it */
+    sm_chooser_set_hint(r, provider);
     if (pc && sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH)
         return sm_saml_start_login(r, srv, pc, target);
     return start_login(r, srv, provider, target);
@@ -347,6 +350,18 @@ static int do_logout(request_rec *r, sm_srv_t *srv)
     return sm_page_logged_out(r);
 }
 
+static int do_choose(request_rec *r, sm_srv_t *srv)
+{
+    int status = OK;
+    apr_table_t *q;
+
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if (!(q = query_params(r, &status)))
+        return status;
+    return sm_choose_handler(r, srv, q);
+}
+
 static int do_session(request_rec *r, sm_srv_t *srv)
 {
     sm_env_t *env = sm_env(r, srv);
@@ -405,5 +420,7 @@ int sm_quick_handler(request_rec *r, int lookup)
         return do_logout(r, srv);
     if (strcmp(rest, "session") == 0)
         return do_session(r, srv);
+    if (strcmp(rest, "choose") == 0)
+        return do_choose(r, srv);
     return DECLINED;
 }

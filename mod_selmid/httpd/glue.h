@@ -18,11 +18,13 @@
 #include "sm_store.h"
 #include "sm_http.h"
 #include "sm_oidc.h"
+#include "sm_lang.h"
 
 extern module AP_MODULE_DECLARE_DATA selmid_module;
 
 #define SM_AUTH_TYPE      "selmid"
 #define SM_SHM_MUTEX_TYPE "selmid-shm"
+#define SM_HINT_COOKIE    "selmid_hint" /* the provider last chosen (chooser order only) */
 
 /* The server config record: the parsed configuration plus this process's runtime. */
 typedef struct sm_srv_t {
@@ -37,6 +39,8 @@ typedef struct sm_srv_t {
     const sm_http_t *http;
     sm_memcached_cfg_t *mc; /* parsed SelmidSessionStore memcached list */
     apr_size_t shm_size;    /* SelmidSessionStore shm SIZE */
+    /* the chooser page per language (sm_lang_e): SelmidTemplateDir's or the built-in one */
+    const struct sm_template_t *chooser[SM_LANG_COUNT];
 } sm_srv_t;
 
 /* The per-request record (r->request_config). */
@@ -104,9 +108,27 @@ int sm_page_error(request_rec *r, int status, const char *title, const char *mes
 int sm_page_store_down(request_rec *r);
 /* The same error page as a string (for ap_custom_response). */
 char *sm_page_error_html(request_rec *r, const char *title, const char *message);
-int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,
-                      const char *target);
 int sm_page_logged_out(request_rec *r);
 void sm_no_cache(request_rec *r);
+/* The headers of every page of ours (no-store, CSP, framing, nosniff, referrer). */
+void sm_page_headers(request_rec *r);
+
+/* chooser.c: the login chooser. */
+/* Reads SelmidTemplateDir's chooser templates (check_config, so `httpd -t` sees errors too):
+ * NULL or a message naming the file and line. */
+const char *sm_chooser_load(apr_pool_t *pconf, server_rec *main);
+/* The chooser for names (in this order; limited: a subset chosen by SelmidProviders or
+ * providers=), hint (a name; anything not in names is ignored) first; lang -1: from
+ * Accept-Language. */
+int sm_page_chooser(request_rec *r, const sm_srv_t *srv, const apr_array_header_t *names,
+                    bool limited, const char *target, const char *hint, int lang);
+/* Every provider of the server in definition order (an array of const char*). */
+apr_array_header_t *sm_chooser_all_providers(apr_pool_t *p, const sm_srv_t *srv);
+/* The selmid_hint cookie's value when SelmidProviderHint is on for d, else NULL. */
+const char *sm_chooser_hint_cookie(request_rec *r, const sm_dir_cfg_t *d);
+/* Remembers the provider chosen at <SelmidPath>/login (cookie selmid_hint, 90 days). */
+void sm_chooser_set_hint(request_rec *r, const char *provider);
+/* <SelmidPath>/choose with its query parameters q. */
+int sm_choose_handler(request_rec *r, sm_srv_t *srv, apr_table_t *q);
 
 #endif

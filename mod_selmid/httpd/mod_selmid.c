@@ -18,6 +18,9 @@ static int sm_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 {
     const char *e = sm_config_check(ptemp, s);
 
+    if (!e)
+        e = sm_chooser_load(pconf, s);
+
     if (e) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL, "mod_selmid: %s", e);
         return HTTP_INTERNAL_SERVER_ERROR;

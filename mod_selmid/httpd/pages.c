@@ -1,5 +1,5 @@
-/* pages.c: the small pages mod_selmid shows itself (errors, the provider list, logged out). No
- * external resources, no scripts; every dynamic text is HTML-escaped. */
+/* pages.c: the small pages mod_selmid shows itself (errors, logged out; the chooser is in
+ * chooser.c). No external resources, no scripts; every dynamic text is HTML-escaped. */
 #include "glue.h"
 #include "sm_url.h"
 
@@ -7,9 +7,9 @@ static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     "<title>%s</title><style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em "
-    "auto;padding:0 1em;color:#1a1a1a;line-height:1.5}h1{font-size:1.4em}a.provider{display:block;"
-    "margin:.6em 0;padding:.7em 1em;border:1px solid #555;border-radius:.4em;color:#1a1a1a;"
-    "text-decoration:none}a.provider:focus,a.provider:hover{outline:3px solid #1a5fb4}</style>"
+    "auto;padding:0 1em;color:#1a1a1a;line-height:1.5}h1{font-size:1.4em}a:focus{outline:3px solid "
+    "#1a5fb4}"
+    "</style>"
     "</head><body><main>\n";
 static const char page_tail[] = "</main></body></html>\n";
 
@@ -19,8 +19,7 @@ void sm_no_cache(request_rec *r)
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
 }
 
-/* The page as a string, with the headers every page of ours carries. */
-static char *render_page(request_rec *r, const char *title, const char *body_html)
+void sm_page_headers(request_rec *r)
 {
     sm_no_cache(r);
     apr_table_setn(r->err_headers_out, "Content-Security-Policy",
@@ -29,6 +28,12 @@ static char *render_page(request_rec *r, const char *title, const char *body_htm
     apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
     apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+}
+
+/* The page as a string, with the headers every page of ours carries. */
+static char *render_page(request_rec *r, const char *title, const char *body_html)
+{
+    sm_page_headers(r);
     return apr_pstrcat(r->pool, apr_psprintf(r->pool, page_head, sm_html_escape(r->pool, title)),
                        body_html, page_tail, NULL);
 }
@@ -64,26 +69,6 @@ int sm_page_store_down(request_rec *r)
 char *sm_page_error_html(request_rec *r, const char *title, const char *message)
 {
     return render_page(r, title, error_body(r, title, message));
-}
-
-int sm_page_providers(request_rec *r, const sm_srv_t *srv, apr_array_header_t *names,
-                      const char *target)
-{
-    const char *body = "<h1>Log in</h1>\n<p>Choose how to log in:</p>\n<nav aria-label=\"Login "
-                       "providers\">\n";
-    int i;
-
-    for (i = 0; i < names->nelts; i++) {
-        const char *n = APR_ARRAY_IDX(names, i, const char *);
-        char *u = apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/login", NULL);
-        u = sm_url_add_param(r->pool, u, "provider", n);
-        u = sm_url_add_param(r->pool, u, "target", target);
-        body =
-            apr_pstrcat(r->pool, body, "<a class=\"provider\" href=\"", sm_html_escape(r->pool, u),
-                        "\">", sm_html_escape(r->pool, n), "</a>\n", NULL);
-    }
-    body = apr_pstrcat(r->pool, body, "</nav>\n", NULL);
-    return send_page(r, HTTP_OK, "Log in", body);
 }
 
 int sm_page_logged_out(request_rec *r)

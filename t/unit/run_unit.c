@@ -40,6 +40,8 @@ int main(void)
     srunner_add_suite(sr, sm_suite_provider_types());
     srunner_add_suite(sr, sm_suite_apple());
     srunner_add_suite(sr, sm_suite_facebook());
+    srunner_add_suite(sr, sm_suite_lang());
+    srunner_add_suite(sr, sm_suite_template());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
