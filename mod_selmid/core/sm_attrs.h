@@ -34,4 +34,8 @@ char *sm_attr_cgi_name(apr_pool_t *p, const char *name);
  * ' ' to '_'), so "Selmid-Sub", "selmid_sub" and "Selmid.Sub" all collide with SELMID_. */
 bool sm_attr_is_reserved(const char *name, const char *cgi_prefix);
 
+/* Whether name starts with (whole: equals) pat when both are normalised as for
+ * sm_attr_is_reserved (upper case, every character other than a letter or digit as '_'). */
+bool sm_attr_norm_match(const char *name, const char *pat, bool whole);
+
 #endif

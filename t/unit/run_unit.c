@@ -36,6 +36,8 @@ int main(void)
     srunner_add_suite(sr, sm_suite_oidc());
     srunner_add_suite(sr, sm_suite_authz());
     srunner_add_suite(sr, sm_suite_flow());
+    srunner_add_suite(sr, sm_suite_attrmap());
+    srunner_add_suite(sr, sm_suite_saml());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -17,6 +17,8 @@ Suite *sm_suite_session(void);
 Suite *sm_suite_oidc(void);
 Suite *sm_suite_authz(void);
 Suite *sm_suite_flow(void);
+Suite *sm_suite_attrmap(void);
+Suite *sm_suite_saml(void);
 
 /* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
 extern apr_pool_t *sm_test_pool;
