@@ -123,6 +123,7 @@ static void add_mapped(apr_pool_t *p, const sm_dir_cfg_t *d, const json_t *claim
                        apr_array_header_t *outs)
 {
     sm_enc_e enc = sm_cfg_encoding(d);
+    bool shib = sm_cfg_attr_mode(d) == SM_ATTR_MODE_SHIBBOLETH;
     int i, k;
 
     for (i = 0; i < n; i++) {
@@ -134,7 +135,8 @@ static void add_mapped(apr_pool_t *p, const sm_dir_cfg_t *d, const json_t *claim
                 !present(v = sm_attrmap_lookup(claims, maps[k].claim)))
                 v = NULL;
         if (v)
-            put(outs, maps[i].name, sm_attr_render(p, v, enc), v);
+            put(outs, maps[i].name,
+                shib ? sm_attr_render_shib(p, v, enc) : sm_attr_render(p, v, enc), v);
     }
 }
 

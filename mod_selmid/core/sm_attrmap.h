@@ -43,8 +43,9 @@ extern const char *sm_shib_default_ids[]; /* not to be modified */
  *   SELMID_PROVIDER and SELMID_PROVIDER_TYPE. REMOTE_USER: the first candidate claim (or dotted
  *   path) present.
  * shibboleth mode: only mapped names (SelmidAttribute lines, then the built-in map for names no
- *   SelmidAttribute line gives), the Shib-* variables, SELMID_PROVIDER(_TYPE). REMOTE_USER: the
- *   first candidate output name present.
+ *   SelmidAttribute line gives), the Shib-* variables, SELMID_PROVIDER(_TYPE). Every value has
+ *   its ';' escaped, a single one too (sm_attr_render_shib). REMOTE_USER: the first candidate
+ *   output name present.
  * Of several sources of one NAME the first present one wins. REMOTE_USER is the first value of
  * an array, a whole value otherwise (empty counts as absent), UTF-8 (sanitised). */
 void sm_attrmap_compute(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attrmap_input_t *in,

@@ -139,7 +139,7 @@ static char *sanitise(apr_pool_t *p, const char *in, apr_size_t len, sm_enc_e en
     return out.a->elts;
 }
 
-char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+static char *render(apr_pool_t *p, const json_t *value, sm_enc_e enc, bool escape_single)
 {
     buf_t text = {apr_array_make(p, 64, 1)};
 
@@ -151,9 +151,19 @@ char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
             put_value(&text, json_array_get(value, i), true);
         }
     } else {
-        put_value(&text, value, false);
+        put_value(&text, value, escape_single);
     }
     return sanitise(p, text.a->elts, (apr_size_t)text.a->nelts, enc);
+}
+
+char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+{
+    return render(p, value, enc, false);
+}
+
+char *sm_attr_render_shib(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+{
+    return render(p, value, enc, true);
 }
 
 static bool is_name_char(unsigned char c)

@@ -84,6 +84,7 @@ START_TEST(selmid_mode)
     res = run(d, claims_of(ALICE));
     ck_assert_str_eq(get(&res, "SELMID_sub"), "alice-0001");
     ck_assert_str_eq(get(&res, "SELMID_groups"), "students;physics\\;lab");
+    ck_assert_str_eq(get(&res, "SELMID_name"), "Alice A");
     ck_assert_str_eq(get(&res, "SELMID_address"), "{\"locality\":\"Kyoto\",\"country\":{\"code\":"
                                                   "\"JP\"}}");
     ck_assert_str_eq(get(&res, "X-City"), "Kyoto");
@@ -147,6 +148,10 @@ START_TEST(shibboleth_mode_names)
     ck_assert_str_eq(get(&res, "givenName"), "Alice");
     ck_assert_str_eq(get(&res, "sn"), "A");
     ck_assert_str_eq(get(&res, "isMemberOf"), "students;physics\\;lab");
+    /* a single value's ';' is escaped too, as mod_shib does */
+    res = run(d, claims_of("{\"sub\":\"s\",\"name\":\"Bob Smith; Jr.\",\"eppn\":\"e\"}"));
+    ck_assert_str_eq(get(&res, "displayName"), "Bob Smith\\; Jr.");
+    res = run(d, claims_of(ALICE));
     ck_assert_str_eq(get(&res, "eppn"), "alice-0001");
     ck_assert_str_eq(get(&res, "SELMID_PROVIDER"), "campus");
     ck_assert_str_eq(get(&res, "SELMID_PROVIDER_TYPE"), "oidc");
