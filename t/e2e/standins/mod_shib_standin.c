@@ -336,11 +336,8 @@ static const char *query_param(request_rec *r, const char *name)
     size_t n = strlen(name);
     for (pair = apr_strtok(args, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
         if (strncmp(pair, name, n) == 0 && pair[n] == '=') {
-            char *v = pair + n + 1, *c;
-            for (c = v; *c; c++)
-                if (*c == '+')
-                    *c = ' ';
-            return ap_unescape_url(v) == OK ? v : NULL;
+            char *v = pair + n + 1;
+            return ap_unescape_urlencoded(v) == OK ? v : NULL;
         }
     }
     return NULL;
