@@ -139,7 +139,7 @@ static char *sanitise(apr_pool_t *p, const char *in, apr_size_t len, sm_enc_e en
     return out.a->elts;
 }
 
-char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+static char *render(apr_pool_t *p, const json_t *value, sm_enc_e enc, bool escape_single)
 {
     buf_t text = {apr_array_make(p, 64, 1)};
 
@@ -151,9 +151,19 @@ char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
             put_value(&text, json_array_get(value, i), true);
         }
     } else {
-        put_value(&text, value, false);
+        put_value(&text, value, escape_single);
     }
     return sanitise(p, text.a->elts, (apr_size_t)text.a->nelts, enc);
+}
+
+char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+{
+    return render(p, value, enc, false);
+}
+
+char *sm_attr_render_shib(apr_pool_t *p, const json_t *value, sm_enc_e enc)
+{
+    return render(p, value, enc, true);
 }
 
 static bool is_name_char(unsigned char c)
@@ -200,8 +210,7 @@ static char collide_char(char c)
     return '_';
 }
 
-/* Whether name, normalised, starts with (or when whole, equals) pat, normalised. */
-static bool norm_match(const char *name, const char *pat, bool whole)
+bool sm_attr_norm_match(const char *name, const char *pat, bool whole)
 {
     for (; *pat; name++, pat++)
         if (!*name || collide_char(*name) != collide_char(*pat))
@@ -222,14 +231,14 @@ bool sm_attr_is_reserved(const char *name, const char *cgi_prefix)
     forms[0] = name;
     /* A header such as "Http-Remote-User" normalises to HTTP_ + a reserved name: compare the
      * rest as well. */
-    forms[1] = norm_match(name, "HTTP_", false) ? name + 5 : NULL;
+    forms[1] = sm_attr_norm_match(name, "HTTP_", false) ? name + 5 : NULL;
     for (f = 0; f < 2 && !reserved; f++) {
         if (!forms[f])
             continue;
-        if (cgi_prefix && *cgi_prefix && norm_match(forms[f], cgi_prefix, false))
+        if (cgi_prefix && *cgi_prefix && sm_attr_norm_match(forms[f], cgi_prefix, false))
             reserved = true;
         for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) && !reserved; i++)
-            if (norm_match(forms[f], fixed[i], true))
+            if (sm_attr_norm_match(forms[f], fixed[i], true))
                 reserved = true;
     }
 leave:

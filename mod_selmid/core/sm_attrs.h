@@ -18,6 +18,9 @@ typedef enum {
  * characters (C0, DEL, C1 U+0080..U+009F) are removed, invalid UTF-8 is replaced by U+FFFD
  * ('?' in latin1) and enc applied. Never returns NULL. */
 char *sm_attr_render(apr_pool_t *p, const json_t *value, sm_enc_e enc);
+/* The same, but a value that is not an array counts as a one-value array: its ';' is escaped
+ * too, as mod_shib escapes every value (shibboleth mode). */
+char *sm_attr_render_shib(apr_pool_t *p, const json_t *value, sm_enc_e enc);
 
 /* A safe header/environment name for a claim: prefix + claim name with every character outside
  * [A-Za-z0-9_-] replaced by '_'. */
@@ -33,5 +36,9 @@ char *sm_attr_cgi_name(apr_pool_t *p, const char *name);
  * every character other than a letter or digit counts as '_' (some gateways also map '.' and
  * ' ' to '_'), so "Selmid-Sub", "selmid_sub" and "Selmid.Sub" all collide with SELMID_. */
 bool sm_attr_is_reserved(const char *name, const char *cgi_prefix);
+
+/* Whether name starts with (whole: equals) pat when both are normalised as for
+ * sm_attr_is_reserved (upper case, every character other than a letter or digit as '_'). */
+bool sm_attr_norm_match(const char *name, const char *pat, bool whole);
 
 #endif

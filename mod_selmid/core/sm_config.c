@@ -1,6 +1,7 @@
 /* sm_config.c: configuration objects: creation with unset sentinels, merge, effective values
  * and whole-object checks. */
 #include "sm_config.h"
+#include "sm_attrmap.h"
 #include "sm_crypto.h"
 #include "sm_jwt.h"
 #include "sm_provider_type.h"
@@ -234,6 +235,20 @@ const char *sm_cfg_provider_login_url(const sm_provider_cfg_t *pc)
     return pc->login_url ? pc->login_url : "/Shibboleth.sso/Login";
 }
 
+const apr_array_header_t *sm_cfg_provider_saml_attributes(const sm_provider_cfg_t *pc)
+{
+    static const apr_array_header_t defaults = {NULL, sizeof(const char *), SM_SHIB_DEFAULT_IDS,
+                                                SM_SHIB_DEFAULT_IDS, (char *)sm_shib_default_ids};
+
+    return pc->saml_attributes ? pc->saml_attributes : &defaults;
+}
+
+const char *sm_cfg_provider_saml_import(apr_pool_t *p, const sm_provider_cfg_t *pc,
+                                        const sm_server_cfg_t *c)
+{
+    return pc->saml_import ? pc->saml_import : apr_pstrcat(p, sm_cfg_path(c), "/saml", NULL);
+}
+
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc)
 {
     return pc->scope ? pc->scope : sm_cfg_profile(pc)->scope;
@@ -268,6 +283,11 @@ static const char *type_only(apr_pool_t *p, const sm_provider_cfg_t *pc, const c
         return PERR("SelmidAppleKey is only for SelmidProviderType apple", pc->name, where);
     if (t != SM_PT_SHIBBOLETH && pc->login_url)
         return PERR("SelmidLoginURL is only for SelmidProviderType shibboleth", pc->name, where);
+    if (t != SM_PT_SHIBBOLETH && pc->saml_attributes)
+        return PERR("SelmidSAMLAttributes is only for SelmidProviderType shibboleth", pc->name,
+                    where);
+    if (t != SM_PT_SHIBBOLETH && pc->saml_import)
+        return PERR("SelmidSAMLImport is only for SelmidProviderType shibboleth", pc->name, where);
     if (t != SM_PT_OIDC && pc->issuer)
         return PERR("SelmidIssuer is fixed for SelmidProviderType %s (%s); use SelmidEndpoint "
                     "to point endpoints elsewhere",

@@ -34,6 +34,9 @@ typedef struct sm_provider_cfg_t {
     const char *apple_key_pem;                /* the .p8 key (PEM), read at config time */
     const char *apple_key_file;               /* its path, for messages */
     const char *login_url;                    /* SelmidLoginURL (shibboleth) */
+    apr_array_header_t *saml_attributes;      /* SelmidSAMLAttributes (shibboleth), NULL: the
+                                               * Shibboleth default ids */
+    const char *saml_import;                  /* SelmidSAMLImport (shibboleth), NULL: default */
 } sm_provider_cfg_t;
 
 enum { SM_LINE_BOT_NORMAL = 1, SM_LINE_BOT_AGGRESSIVE };
@@ -116,6 +119,11 @@ const char *sm_cfg_provider_label(const sm_provider_cfg_t *pc, bool japanese);
 const char *sm_cfg_provider_graph_version(const sm_provider_cfg_t *pc);
 bool sm_cfg_provider_userinfo(const sm_provider_cfg_t *pc);
 const char *sm_cfg_provider_login_url(const sm_provider_cfg_t *pc);
+/* The environment variables imported from a SAML session (an array of const char*). */
+const apr_array_header_t *sm_cfg_provider_saml_attributes(const sm_provider_cfg_t *pc);
+/* The URL path of the SAML import location: SelmidSAMLImport, else <SelmidPath>/saml. */
+const char *sm_cfg_provider_saml_import(apr_pool_t *p, const sm_provider_cfg_t *pc,
+                                        const sm_server_cfg_t *c);
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc);
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc);
 unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);

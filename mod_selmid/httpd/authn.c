@@ -1,6 +1,7 @@
 /* authn.c: `AuthType selmid`: scrub spoofable incoming names, find the session, hand the identity
  * to the application, or decide what a request without a session gets. */
 #include "glue.h"
+#include "sm_attrmap.h"
 #include "sm_attrs.h"
 #include "sm_cookie.h"
 #include "sm_url.h"
@@ -27,6 +28,7 @@ static bool is_ours(request_rec *r)
 
 typedef struct scrub_ctx_t {
     apr_array_header_t *names;
+    const sm_dir_cfg_t *d;
     const char *cgi_prefix;
 } scrub_ctx_t;
 
@@ -34,15 +36,16 @@ static int scrub_one(void *rec, const char *key, const char *value)
 {
     scrub_ctx_t *ctx = rec;
 
-    if (sm_attr_is_reserved(key, ctx->cgi_prefix))
+    if (sm_attrmap_scrub(ctx->d, ctx->cgi_prefix, key))
         APR_ARRAY_PUSH(ctx->names, const char *) = key;
     return 1;
 }
 
-static void scrub_table(request_rec *r, apr_table_t *t, const char *cgi_prefix, const char *what)
+static void scrub_table(request_rec *r, apr_table_t *t, const sm_dir_cfg_t *d,
+                        const char *cgi_prefix, const char *what)
 {
     apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
-    scrub_ctx_t ctx = {names, cgi_prefix};
+    scrub_ctx_t ctx = {names, d, cgi_prefix};
     int i;
 
     apr_table_do(scrub_one, &ctx, t, NULL);
@@ -65,43 +68,47 @@ void sm_scrub(request_rec *r, const sm_dir_cfg_t *d)
         return;
     rq->scrubbed = true;
     cgi_prefix = sm_attr_cgi_name(r->pool, sm_cfg_prefix(d));
-    scrub_table(r, r->headers_in, cgi_prefix, "header");
-    scrub_table(r, r->subprocess_env, cgi_prefix, "variable");
+    scrub_table(r, r->headers_in, d, cgi_prefix, "header");
+    scrub_table(r, r->subprocess_env, d, cgi_prefix, "variable");
 }
 
-/* Sets r->user and the claims as headers and/or variables. */
+/* Sets r->user and the session's outputs (sm_attrmap) as headers and/or variables. */
 static int export_identity(request_rec *r, const sm_dir_cfg_t *d, const sm_session_t *s)
 {
-    const char *prefix = sm_cfg_prefix(d), *k;
-    const apr_array_header_t *ru_names = sm_cfg_remote_user(d);
-    const char *ru_claim = APR_ARRAY_IDX(ru_names, 0, const char *);
+    sm_srv_t *srv = sm_srv(r->server);
+    const sm_provider_cfg_t *pc =
+        apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
+    sm_attrmap_input_t in = {
+        .claims = s->claims,
+        .provider = s->provider,
+        .provider_type = pc ? sm_provider_type_name(sm_cfg_provider_type(pc)) : "",
+        .issuer = s->issuer,
+        .session_id = s->id,
+        .login_time = s->created,
+        .index_key = srv->keys.index,
+    };
+    sm_attrmap_result_t res;
     int pass = sm_cfg_pass_as(d), i;
-    sm_enc_e enc = sm_cfg_encoding(d);
-    json_t *v;
-    const char *user = "";
 
-    for (i = 0; i < ru_names->nelts && !*user; i++) {
-        json_t *ru = json_object_get(s->claims, APR_ARRAY_IDX(ru_names, i, const char *));
-        user = ru ? sm_attr_render(r->pool, ru, SM_ENC_UTF8) : "";
-    }
-    if (!*user) {
+    sm_attrmap_compute(r->pool, d, &in, &res);
+    if (!res.remote_user) {
+        const apr_array_header_t *ru = sm_cfg_remote_user(d);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "SM30032: the session has no claim '%s' for REMOTE_USER "
-                      "(SelmidRemoteUserClaim)",
-                      ru_claim);
+                      "SM30032: the session has none of the %s for REMOTE_USER "
+                      "(SelmidRemoteUserClaim), first '%s'",
+                      sm_cfg_attr_mode(d) == SM_ATTR_MODE_SHIBBOLETH ? "attributes" : "claims",
+                      APR_ARRAY_IDX(ru, 0, const char *));
         return sm_page_error(r, HTTP_FORBIDDEN, "Access denied",
                              "Your account does not provide the identity this site needs.");
     }
-    r->user = apr_pstrdup(r->pool, user);
+    r->user = apr_pstrdup(r->pool, res.remote_user);
     r->ap_auth_type = apr_pstrdup(r->pool, SM_AUTH_TYPE);
-    json_object_foreach(s->claims, k, v)
-    {
-        const char *name = sm_attr_name(r->pool, prefix, k);
-        const char *val = sm_attr_render(r->pool, v, enc);
+    for (i = 0; i < res.outputs->nelts; i++) {
+        const sm_attr_out_t *o = &APR_ARRAY_IDX(res.outputs, i, sm_attr_out_t);
         if (pass & SM_PASS_HEADERS)
-            apr_table_setn(r->headers_in, name, val);
+            apr_table_setn(r->headers_in, o->name, o->value);
         if (pass & SM_PASS_ENV)
-            apr_table_setn(r->subprocess_env, name, val);
+            apr_table_setn(r->subprocess_env, o->name, o->value);
     }
     return OK;
 }
@@ -156,7 +163,8 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
 }
 
 /* The session's provider is one this location accepts, and it is the same provider (issuer)
- * in this server's configuration: a virtual host may define another provider of that name. */
+ * in this server's configuration: a virtual host may define another provider of that name. A
+ * SAML session (SelmidProviderType shibboleth) carries its IdP's entityID as issuer: any. */
 static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const sm_session_t *s)
 {
     const sm_provider_cfg_t *pc =
@@ -164,7 +172,10 @@ static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const 
     const char *provider = s->provider;
     int i;
 
-    if (!pc || strcmp(sm_cfg_provider_issuer(pc), s->issuer) != 0)
+    if (!pc)
+        return false;
+    if (sm_cfg_provider_type(pc) != SM_PT_SHIBBOLETH &&
+        strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", s->issuer) != 0)
         return false;
     if (!d->providers)
         return true;

@@ -1,6 +1,7 @@
 /* config.c: the directive table. Each handler parses its arguments with the core's parsers and
  * stops httpd at config time with a message naming the directive and the value. */
 #include "glue.h"
+#include "sm_attrmap.h"
 #include "sm_authz.h"
 #include "sm_crypto.h"
 #include "sm_jwt.h"
@@ -396,6 +397,31 @@ static const char *set_login_url(cmd_parms *cmd, void *dc, const char *arg)
     return e;
 }
 
+static const char *set_saml_attribute(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (e)
+        return e;
+    if ((e = sm_cfg_parse_claim_name(arg)))
+        return ERR(cmd, "'%s' %s", arg, e);
+    if (!pc->saml_attributes)
+        pc->saml_attributes = apr_array_make(cmd->pool, 12, sizeof(const char *));
+    APR_ARRAY_PUSH(pc->saml_attributes, const char *) = arg;
+    return NULL;
+}
+
+static const char *set_saml_import(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (!e && (e = sm_cfg_parse_path(cmd->pool, arg, &pc->saml_import)))
+        e = ERR(cmd, "%s", e);
+    return e;
+}
+
 static const char *set_template_dir(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *e = sm_cfg_parse_dir(cmd->pool, arg, &srv_cfg(cmd)->template_dir);
@@ -489,6 +515,8 @@ static const char *set_attribute(cmd_parms *cmd, void *dcv, const char *claim, c
     for (s = name; *s; s++)
         if (!apr_isalnum(*s) && *s != '_' && *s != '-')
             return ERR(cmd, "name '%s' may contain only letters, digits, '_' and '-'", name);
+    if ((e = sm_attrmap_check_name(name)))
+        return ERR(cmd, "name '%s' %s", name, e);
     if (!d->attr_map)
         d->attr_map = apr_array_make(cmd->pool, 8, sizeof(sm_attr_map_t));
     m = apr_array_push(d->attr_map);
@@ -613,6 +641,10 @@ const command_rec sm_directives[] = {
     SRV("SelmidAllowedDomains", set_allowed_domain, ITERATE, "accepted hd domains (Google)"),
     SRV("SelmidAppleKey", set_apple_key, TAKE3, "TEAM_ID KEY_ID /path/AuthKey.p8 (Apple)"),
     SRV("SelmidLoginURL", set_login_url, TAKE1, "SAML SessionInitiator URL (shibboleth)"),
+    SRV("SelmidSAMLAttributes", set_saml_attribute, ITERATE,
+        "environment variables imported from the SAML session (shibboleth)"),
+    SRV("SelmidSAMLImport", set_saml_import, TAKE1,
+        "URL path of the SAML import location (shibboleth; default <SelmidPath>/saml)"),
     SRV("SelmidTemplateDir", set_template_dir, TAKE1, "directory of page templates"),
     /* not in .htaccess: the names are checked against the providers after startup */
     AP_INIT_ITERATE("SelmidProviders", set_providers, NULL, ACCESS_CONF,

@@ -1,22 +1,118 @@
 /* saml.c: SAML alongside (SelmidProviderType shibboleth). mod_selmid does not speak SAML: a login
  * starts at mod_shib's SessionInitiator (SelmidLoginURL) and returns to the import handler, a
- * location protected by mod_shib whose environment carries the SAML session's attributes. */
+ * location protected by mod_shib whose environment carries the SAML session's attributes.
+ *
+ * mod_shib authenticates in its own check_authn hook and copies its variables into
+ * r->subprocess_env only in its fixups hook, so they can be read in a handler (this one), never
+ * during mod_selmid's own authentication of the same request. */
 #include "glue.h"
+#include "sm_cookie.h"
+#include "sm_saml.h"
+#include "sm_url.h"
 
 APLOG_USE_MODULE(selmid);
+
+#define MAX_PARAMS 8
+
+static bool is_https(request_rec *r)
+{
+    return strcmp(ap_http_scheme(r), "https") == 0;
+}
+
+static int redirect(request_rec *r, const char *location)
+{
+    sm_no_cache(r);
+    apr_table_setn(r->err_headers_out, "Location", location);
+    return HTTP_MOVED_TEMPORARILY;
+}
 
 int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_cfg_t *pc,
                         const char *target)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30070: SAML login for %s is not available yet",
-                  pc->name);
-    return sm_page_error(r, HTTP_NOT_IMPLEMENTED, "Login unavailable",
-                         "This login method is not available.");
+    const char *import = sm_cfg_provider_saml_import(r->pool, pc, srv->cfg);
+    const char *login = sm_cfg_provider_login_url(pc);
+    char *back = sm_url_add_param(r->pool, import, "provider", pc->name);
+
+    back = sm_url_add_param(r->pool, back, "target", target);
+    back = ap_construct_url(r->pool, back, r);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "SM32001: SAML login for provider %s started at %s (returns through %s)",
+                  pc->name, login, import);
+    return redirect(r, sm_url_add_param(r->pool, login, "target", back));
+}
+
+static const char *env_get(void *baton, const char *name)
+{
+    return apr_table_get(((request_rec *)baton)->subprocess_env, name);
+}
+
+static int refused(request_rec *r, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM32002: SAML import refused: %s", why);
+    return sm_page_error(r, HTTP_FORBIDDEN, "Login failed",
+                         "The university login (SAML) did not provide a session here.");
 }
 
 int sm_saml_import_handler(request_rec *r)
 {
+    sm_srv_t *srv;
+    apr_table_t *q = NULL;
+    const sm_provider_cfg_t *pc;
+    const char *provider, *target, *err = NULL, *why = NULL, *args = r->args ? r->args : "";
+    json_t *claims = NULL;
+    sm_session_t *s = NULL;
+    apr_status_t rv;
+
     if (!r->handler || strcmp(r->handler, SM_SAML_HANDLER) != 0)
         return DECLINED;
-    return HTTP_NOT_IMPLEMENTED;
+    srv = sm_srv(r->server);
+    if (!srv->ready) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM32003: SetHandler selmid-saml but mod_selmid is not set up for this "
+                      "server");
+        return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
+                             "The login service is not configured.");
+    }
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if (sm_url_parse_form(r->pool, args, strlen(args), true, MAX_PARAMS, &q, &err) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM32004: malformed SAML import query: %s",
+                      err ? err : "invalid");
+        return sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The request was malformed.");
+    }
+    provider = apr_table_get(q, "provider");
+    pc = provider ? apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING) : NULL;
+    if (!pc || sm_cfg_provider_type(pc) != SM_PT_SHIBBOLETH) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM32005: SAML import for a provider that is not a SelmidProviderType "
+                      "shibboleth provider of this server");
+        return sm_page_error(r, HTTP_BAD_REQUEST, "Bad request",
+                             "The requested identity provider is not known here.");
+    }
+    if (!(target = apr_table_get(q, "target")))
+        target = "/";
+    if ((why = sm_url_check_local_target(target))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM32006: SAML import target refused: %s", why);
+        return sm_page_error(r, HTTP_BAD_REQUEST, "Bad request",
+                             "The page to return to after login is not on this site.");
+    }
+    /* only the environment the SAML module set: never request headers */
+    if (sm_saml_claims(r->pool, env_get, r, sm_cfg_provider_saml_attributes(pc), r->user, &claims,
+                       &why) != APR_SUCCESS)
+        return refused(r, why);
+    rv = sm_session_create(sm_env(r, srv), &srv->keys, &srv->policy, pc->name,
+                           apr_table_get(r->subprocess_env, "Shib-Identity-Provider"), claims, &s);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "SM30020: session store (%s) unreachable: cannot create the session",
+                      srv->store->name);
+        return sm_page_store_down(r);
+    }
+    apr_table_addn(
+        r->err_headers_out, "Set-Cookie",
+        sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1, is_https(r), "Lax"));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "SM32007: SAML session imported for provider %s (identity provider %s)", pc->name,
+                  s->issuer);
+    return redirect(r, target);
 }

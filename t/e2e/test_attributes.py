@@ -60,7 +60,9 @@ def test_prefix_and_remote_user_claim(stack):
     assert env["REMOTE_USER"] == "alice@example.edu"
     assert env["OIDC_CLAIM_email"] == "alice@example.edu"
     assert env["OIDC_CLAIM_name"] == "山田 花子"
-    assert not [k for k in env if k.startswith("SELMID_")]
+    # SELMID_PROVIDER and SELMID_PROVIDER_TYPE keep their names whatever the prefix
+    assert sorted(k for k in env if k.startswith("SELMID_")) == ["SELMID_PROVIDER", "SELMID_PROVIDER_TYPE"]
+    assert env["SELMID_PROVIDER"] == "op" and env["SELMID_PROVIDER_TYPE"] == "oidc"
     hm = header_map(backend_headers(b.get(stack.url("/proxied/x"))))
     assert hm["OIDC_CLAIM_SUB"] == [USERS["alice"][1].encode()]
 

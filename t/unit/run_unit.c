@@ -42,6 +42,8 @@ int main(void)
     srunner_add_suite(sr, sm_suite_facebook());
     srunner_add_suite(sr, sm_suite_lang());
     srunner_add_suite(sr, sm_suite_template());
+    srunner_add_suite(sr, sm_suite_attrmap());
+    srunner_add_suite(sr, sm_suite_saml());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

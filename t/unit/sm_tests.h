@@ -23,6 +23,8 @@ Suite *sm_suite_apple(void);
 Suite *sm_suite_facebook(void);
 Suite *sm_suite_lang(void);
 Suite *sm_suite_template(void);
+Suite *sm_suite_attrmap(void);
+Suite *sm_suite_saml(void);
 
 /* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
 extern apr_pool_t *sm_test_pool;

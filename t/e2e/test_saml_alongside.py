@@ -1,0 +1,184 @@
+"""SAML alongside: a location accepts a SelmidProviderType shibboleth provider next to the real
+oidc-provider. The SAML login is done by a mod_shib stand-in (t/e2e/standins/mod_shib_standin.c,
+mod_shib's observable behaviour); mod_selmid imports the SAML session at its import location and
+hands the application the same Shibboleth-style names whichever way the person logged in."""
+import os
+import re
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from lib.flows import app_env
+from lib.shib_standin import IDP, PPT, ShibStandin, build, shib_join
+
+ALICE_SAML = {
+    "eppn": ["alice@example.edu"],
+    "mail": ["alice@example.edu"],
+    "displayName": ["山田 花子"],
+    "givenName": ["花子"],
+    "sn": ["山田"],
+    "affiliation": ["member@example.edu", "student@example.edu"],
+    "entitlement": ["urn:mace:example.edu:lab;physics", "urn:mace:example.edu:library"],
+    "persistent-id": ["https://idp.example.edu/idp/shibboleth!https://sp.example.org/shibboleth!AbC="],
+}
+BOB_SAML = {"eppn": ["bob@example.edu"], "displayName": ["Bob Smith; Jr."], "affiliation": ["alum@example.edu"]}
+NAMES = ["eppn", "mail", "displayName", "givenName", "sn"]
+SHIB_VARS = ["Shib-Session-ID", "Shib-Identity-Provider", "Shib-Authentication-Instant", "Shib-AuthnContext-Class",
+             "Shib-Authentication-Method", "Shib-Application-ID"]
+
+
+def cgi(name):
+    """The name a CGI sees (httpd turns characters other than [A-Za-z0-9_] into '_')."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+@pytest.fixture(scope="module")
+def standin_so(e2e_root):
+    return build(os.path.join(e2e_root, "shib-standin"))
+
+
+@pytest.fixture
+def shib(stack, standin_so):
+    s = ShibStandin(standin_so, os.path.join(stack.dir, "shib"))
+    s.add_user("alice", ALICE_SAML)
+    s.add_user("bob", BOB_SAML)
+    s.login_as("alice")
+    return s
+
+
+def saml_conf(stack, shib):
+    conf = stack.conf()
+    shib.configure(conf)
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", "SelmidLoginURL /Shibboleth.sso/Login"]
+    conf.locations["/app"] = ["AuthType selmid", "SelmidProviders campus-saml op", "Require valid-user",
+                              "SelmidAttributeMode shibboleth",
+                              # an SAML session has eppn; the OIDC provider's email stands in for it
+                              "SelmidAttribute eppn eppn", "SelmidAttribute email eppn"]
+    # the import location, protected by the SAML module the normal way
+    conf.locations["/selmid/saml"] = ["AuthType shibboleth", "ShibRequestSetting requireSession 1",
+                                      "Require shib-session", "SetHandler selmid-saml"]
+    # the same app protected by the SAML module alone: what mod_shib itself hands it
+    conf.locations["/other"] = ["AuthType shibboleth", "ShibRequestSetting requireSession 1",
+                                "Require shib-session"]
+    return conf
+
+
+def saml_login(b, stack, target="/app/"):
+    return b.follow(stack.url(f"/selmid/login?provider=campus-saml&target={quote(target, safe='')}"))
+
+
+def test_saml_login_path(stack, shib):
+    stack.httpd(saml_conf(stack, shib))
+    b = stack.browser()
+    r = b.get(stack.url("/selmid/login?provider=campus-saml&target=%2Fapp%2Fx%3Fa%3D1"))
+    assert r.status_code == 302
+    loc = urlsplit(r.headers["Location"])
+    assert loc.path == "/Shibboleth.sso/Login"
+    back = re.fullmatch(r"target=(.*)", loc.query).group(1)
+    from urllib.parse import unquote
+    assert unquote(back) == stack.url("/selmid/saml?provider=campus-saml&target=%2Fapp%2Fx%3Fa%3D1")
+    flow = b.follow(None, first=r)
+    env = app_env(flow.response)
+    assert env["REQUEST_URI"] == "/app/x?a=1"
+    assert env["REMOTE_USER"] == "alice@example.edu"
+    assert env["SELMID_PROVIDER"] == "campus-saml" and env["SELMID_PROVIDER_TYPE"] == "shibboleth"
+
+
+def test_same_names_as_oidc_and_as_mod_shib(stack, shib):
+    stack.httpd(saml_conf(stack, shib))
+    # what mod_shib itself (the stand-in) gives the app
+    b = stack.browser()
+    saml_env = app_env(saml_login(b, stack).response)
+    shib_env = app_env(b.get(stack.url("/other/")))
+    # the same person by OIDC
+    oidc_env = app_env(stack.browser().login(stack.url("/selmid/login?provider=op&target=%2Fapp%2F"),
+                                             "alice").response)
+    for name in NAMES:
+        assert saml_env[name] == oidc_env[name] == shib_env[name], name
+    assert saml_env["REMOTE_USER"] == oidc_env["REMOTE_USER"] == shib_env["REMOTE_USER"] == "alice@example.edu"
+    for name in ("affiliation", "entitlement", "persistent-id"):
+        assert saml_env[cgi(name)] == shib_env[cgi(name)] == shib_join(ALICE_SAML[name]), name
+    assert saml_env["entitlement"] == "urn:mace:example.edu:lab\\;physics;urn:mace:example.edu:library"
+    for var in SHIB_VARS:
+        assert cgi(var) in saml_env and cgi(var) in oidc_env, var
+    assert saml_env[cgi("Shib-Identity-Provider")] == shib_env[cgi("Shib-Identity-Provider")] == IDP
+    assert saml_env[cgi("Shib-AuthnContext-Class")] == saml_env[cgi("Shib-Authentication-Method")] == PPT
+    assert oidc_env[cgi("Shib-Identity-Provider")] == stack.op.issuer
+    # the instant to the second (mod_selmid keeps whole seconds of the SAML instant)
+    assert saml_env[cgi("Shib-Authentication-Instant")][:19] == shib_env[cgi("Shib-Authentication-Instant")][:19]
+    assert re.fullmatch(r"_[0-9a-f]{32}", saml_env[cgi("Shib-Session-ID")])
+    assert saml_env[cgi("Shib-Session-ID")] != shib_env[cgi("Shib-Session-ID")], "mod_selmid's own session"
+    assert saml_env["SELMID_PROVIDER"] == "campus-saml" and oidc_env["SELMID_PROVIDER"] == "op"
+    assert oidc_env["SELMID_PROVIDER_TYPE"] == "oidc"
+
+
+def test_single_value_with_semicolon(stack, shib):
+    stack.httpd(saml_conf(stack, shib))
+    shib.login_as("bob")
+    b = stack.browser()
+    env = app_env(saml_login(b, stack).response)
+    shib_env = app_env(b.get(stack.url("/other/")))
+    assert env["displayName"] == shib_env["displayName"] == "Bob Smith\\; Jr."
+    assert env["affiliation"] == "alum@example.edu"
+    assert env["REMOTE_USER"] == "bob@example.edu"
+
+
+def assert_no_session_cookie(resp):
+    assert "selmid_session=" not in resp.headers.get("Set-Cookie", "").replace("selmid_session=;", "")
+
+
+def test_import_without_saml_session_refused(stack, shib):
+    conf = saml_conf(stack, shib)
+    # a misconfigured import location that the SAML module does not protect
+    conf.locations["/selmid/saml-open"] = ["Require all granted", "SetHandler selmid-saml"]
+    h = stack.httpd(conf)
+    b = stack.browser()
+    spoof = {"Shib-Session-ID": "_0123456789abcdef0123456789abcdef", "Shib-Identity-Provider": IDP,
+             "eppn": "mallory@example.edu", "REMOTE_USER": "mallory@example.edu",
+             "Shib-Authentication-Instant": "2024-01-01T00:00:00Z"}
+    mark = h.log_mark()
+    r = b.get(stack.url("/selmid/saml-open?provider=campus-saml&target=%2Fapp%2F"), headers=spoof)
+    assert r.status_code == 403
+    assert_no_session_cookie(r)
+    h.wait_log(r"SM32002: SAML import refused: no Shib-Session-ID in the environment", mark)
+    assert b.cookie("selmid_session") is None
+    # the protected import location without a SAML session: the SAML module sends the browser
+    # to its SessionInitiator, mod_selmid never runs
+    r = b.get(stack.url("/selmid/saml?provider=campus-saml&target=%2Fapp%2F"), headers=spoof)
+    assert r.status_code == 302 and urlsplit(r.headers["Location"]).path == "/Shibboleth.sso/Login"
+    assert_no_session_cookie(r)
+    # and the app still wants a login
+    r = b.get(stack.url("/app/"), headers=spoof)
+    assert r.status_code != 200 or "selmid-app-content" not in r.text
+
+
+def test_import_refuses_bad_target_and_provider(stack, shib):
+    h = stack.httpd(saml_conf(stack, shib))
+    b = stack.browser()
+    app_env(saml_login(b, stack).response)  # a SAML session (and a mod_selmid one)
+    first = b.cookie("selmid_session")
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        mark = h.log_mark()
+        r = b.get(stack.url(f"/selmid/saml?provider=campus-saml&target={quote(target, safe='')}"))
+        assert r.status_code == 400, target
+        assert "Location" not in r.headers
+        assert_no_session_cookie(r)
+        h.wait_log(r"SM32006: SAML import target refused", mark)
+    for provider in ("op", "nope"):
+        mark = h.log_mark()
+        r = b.get(stack.url(f"/selmid/saml?provider={provider}&target=%2Fapp%2F"))
+        assert r.status_code == 400
+        assert_no_session_cookie(r)
+        h.wait_log(r"SM32005: SAML import for a provider that is not", mark)
+    assert b.cookie("selmid_session") == first
+
+
+def test_saml_session_only_where_its_provider_is_accepted(stack, shib):
+    conf = saml_conf(stack, shib)
+    conf.locations["/proxied"] = ["AuthType selmid", "SelmidProviders op", "Require valid-user"]
+    stack.httpd(conf)
+    b = stack.browser()
+    app_env(saml_login(b, stack).response)
+    r = b.get(stack.url("/proxied/echo"))
+    assert r.status_code == 302
+    assert "provider=op" in r.headers["Location"]
