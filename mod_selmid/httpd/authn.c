@@ -240,7 +240,7 @@ int sm_check_authn(request_rec *r)
                       sm_sess_result_str(res));
         apr_table_addn(r->err_headers_out, "Set-Cookie",
                        sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), "", "/", 0,
-                                      ap_http_scheme(r)[4] == 's', "Lax"));
+                                      sm_is_https(r), "Lax"));
     }
     return unauthenticated(r, srv, d);
 }

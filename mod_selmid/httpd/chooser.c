@@ -164,8 +164,8 @@ const char *sm_chooser_load(apr_pool_t *pconf, server_rec *main)
 
 void sm_chooser_set_hint(request_rec *r, const char *provider)
 {
-    const char *c = sm_cookie_make(r->pool, SM_HINT_COOKIE, provider, "/", HINT_MAX_AGE,
-                                   strcmp(ap_http_scheme(r), "https") == 0, "Lax");
+    const char *c =
+        sm_cookie_make(r->pool, SM_HINT_COOKIE, provider, "/", HINT_MAX_AGE, sm_is_https(r), "Lax");
     if (c)
         apr_table_addn(r->err_headers_out, "Set-Cookie", c);
 }

@@ -12,11 +12,6 @@ APLOG_USE_MODULE(selmid);
 #define FORM_MAX   (64 * 1024)
 #define MAX_PARAMS 32
 
-static bool is_https(request_rec *r)
-{
-    return strcmp(ap_http_scheme(r), "https") == 0;
-}
-
 static const char *redirect_uri(request_rec *r, const sm_srv_t *srv)
 {
     return ap_construct_url(r->pool, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/callback", NULL),
@@ -26,7 +21,7 @@ static const char *redirect_uri(request_rec *r, const sm_srv_t *srv)
 static void set_cookie_ss(request_rec *r, const char *name, const char *value, const char *path,
                           long max_age, const char *samesite)
 {
-    const char *c = sm_cookie_make(r->pool, name, value, path, max_age, is_https(r), samesite);
+    const char *c = sm_cookie_make(r->pool, name, value, path, max_age, sm_is_https(r), samesite);
     if (c)
         apr_table_addn(r->err_headers_out, "Set-Cookie", c);
 }
@@ -37,13 +32,6 @@ static void set_cookie(request_rec *r, const char *name, const char *value, cons
     set_cookie_ss(r, name, value, path, max_age, "Lax");
 }
 
-static int redirect(request_rec *r, const char *location)
-{
-    sm_no_cache(r);
-    apr_table_setn(r->err_headers_out, "Location", location);
-    return HTTP_MOVED_TEMPORARILY;
-}
-
 int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provider,
                          const char *target)
 {
@@ -51,7 +39,7 @@ int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provid
 
     u = sm_url_add_param(r->pool, u, "provider", provider);
     u = sm_url_add_param(r->pool, u, "target", target);
-    return redirect(r, u);
+    return sm_redirect(r, u);
 }
 
 /* Parameters of a GET query string; NULL (after the error page) on malformed input. */
@@ -109,11 +97,11 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
     set_cookie_ss(r, sm_state_cookie_name(r->pool, st->state), sealed,
                   apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/", NULL),
                   (long)apr_time_sec(SM_STATE_LIFETIME),
-                  sm_cfg_profile(sm_provider_rt_cfg(rt))->form_post && is_https(r) ? "None"
-                                                                                   : "Lax");
+                  sm_cfg_profile(sm_provider_rt_cfg(rt))->form_post && sm_is_https(r) ? "None"
+                                                                                      : "Lax");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30051: login started with provider %s",
                   provider);
-    return redirect(
+    return sm_redirect(
         r, sm_oidc_auth_url(r->pool, meta, sm_provider_rt_cfg(rt), redirect_uri(r, srv), st));
 }
 
@@ -310,7 +298,7 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     set_cookie(r, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30052: login with provider %s succeeded",
                   st->provider);
-    return redirect(r, st->target);
+    return sm_redirect(r, st->target);
 }
 
 static int do_logout(request_rec *r, sm_srv_t *srv)
@@ -346,7 +334,7 @@ static int do_logout(request_rec *r, sm_srv_t *srv)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30053: logged out");
     }
     if (ret)
-        return redirect(r, ret);
+        return sm_redirect(r, ret);
     return sm_page_logged_out(r);
 }
 

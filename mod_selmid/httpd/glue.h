@@ -110,6 +110,9 @@ int sm_page_store_down(request_rec *r);
 char *sm_page_error_html(request_rec *r, const char *title, const char *message);
 int sm_page_logged_out(request_rec *r);
 void sm_no_cache(request_rec *r);
+/* A 302 to location (no-store). */
+int sm_redirect(request_rec *r, const char *location);
+bool sm_is_https(request_rec *r);
 /* The headers of every page of ours (no-store, CSP, framing, nosniff, referrer). */
 void sm_page_headers(request_rec *r);
 

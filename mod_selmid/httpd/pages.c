@@ -13,6 +13,18 @@ static const char page_head[] =
     "</head><body><main>\n";
 static const char page_tail[] = "</main></body></html>\n";
 
+bool sm_is_https(request_rec *r)
+{
+    return strcmp(ap_http_scheme(r), "https") == 0;
+}
+
+int sm_redirect(request_rec *r, const char *location)
+{
+    sm_no_cache(r);
+    apr_table_setn(r->err_headers_out, "Location", location);
+    return HTTP_MOVED_TEMPORARILY;
+}
+
 void sm_no_cache(request_rec *r)
 {
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");

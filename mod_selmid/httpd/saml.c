@@ -14,18 +14,6 @@ APLOG_USE_MODULE(selmid);
 
 #define MAX_PARAMS 8
 
-static bool is_https(request_rec *r)
-{
-    return strcmp(ap_http_scheme(r), "https") == 0;
-}
-
-static int redirect(request_rec *r, const char *location)
-{
-    sm_no_cache(r);
-    apr_table_setn(r->err_headers_out, "Location", location);
-    return HTTP_MOVED_TEMPORARILY;
-}
-
 int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_cfg_t *pc,
                         const char *target)
 {
@@ -38,7 +26,7 @@ int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_c
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM32001: SAML login for provider %s started at %s (returns through %s)",
                   pc->name, login, import);
-    return redirect(r, sm_url_add_param(r->pool, login, "target", back));
+    return sm_redirect(r, sm_url_add_param(r->pool, login, "target", back));
 }
 
 static const char *env_get(void *baton, const char *name)
@@ -108,11 +96,11 @@ int sm_saml_import_handler(request_rec *r)
                       srv->store->name);
         return sm_page_store_down(r);
     }
-    apr_table_addn(
-        r->err_headers_out, "Set-Cookie",
-        sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1, is_https(r), "Lax"));
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1,
+                                  sm_is_https(r), "Lax"));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM32007: SAML session imported for provider %s (identity provider %s)", pc->name,
                   s->issuer);
-    return redirect(r, target);
+    return sm_redirect(r, target);
 }

@@ -182,3 +182,38 @@ def test_saml_session_only_where_its_provider_is_accepted(stack, shib):
     r = b.get(stack.url("/proxied/echo"))
     assert r.status_code == 302
     assert "provider=op" in r.headers["Location"]
+
+
+def test_chooser_offers_saml_oidc_and_sns_side_by_side(stack, shib):
+    """One location, three ways in: the chooser lists the SAML login, the campus OIDC provider and
+    LINE; each button logs the person in, and the app gets Shibboleth-style names every time."""
+    conf = saml_conf(stack, shib)
+    stack.sns.add_provider(conf, "line")
+    conf.providers["campus-saml"].append('SelmidLabel en "GakuNin (SAML)"')
+    conf.locations["/app"] = ["AuthType selmid", "SelmidProviders campus-saml op line", "Require valid-user",
+                              "SelmidAttributeMode shibboleth", "SelmidAttribute eppn eppn",
+                              "SelmidAttribute email eppn", "SelmidAttribute sub persistent-id"]
+    stack.httpd(conf)
+    nav = {"Accept": "text/html", "Accept-Language": "en", "Sec-Fetch-Mode": "navigate"}
+    chooser = stack.browser().get(stack.url("/app/page"), headers=nav)
+    assert chooser.status_code == 200
+    links = [l.replace("&amp;", "&") for l in re.findall(r'href="(/selmid/login\?[^"]+)"', chooser.text)]
+    assert [re.search(r"provider=([^&]+)", l).group(1) for l in links] == ["campus-saml", "op", "line"]
+    assert "GakuNin (SAML)" in chooser.text and "Log in with LINE" in chooser.text
+    for link in links:
+        assert "target=%2Fapp%2Fpage" in link
+
+    saml = app_env(stack.browser().follow(stack.url(links[0])).response)
+    oidc = app_env(stack.browser().login(stack.url(links[1]), "alice").response)
+    line = app_env(stack.browser().follow(stack.url(links[2])).response)
+    assert saml["REQUEST_URI"] == oidc["REQUEST_URI"] == line["REQUEST_URI"] == "/app/page"
+    assert saml["REMOTE_USER"] == oidc["REMOTE_USER"] == "alice@example.edu"
+    assert line["REMOTE_USER"] == line["persistent_id"] == "U1a2b3c4d5e6f708192a3b4c5d6e7f801"
+    assert line["displayName"] == "Alice LINE"
+    assert [e["SELMID_PROVIDER"] for e in (saml, oidc, line)] == ["campus-saml", "op", "line"]
+    assert [e["SELMID_PROVIDER_TYPE"] for e in (saml, oidc, line)] == ["shibboleth", "oidc", "line"]
+    for env in (saml, oidc, line):
+        for var in SHIB_VARS:
+            assert cgi(var) in env, var
+        assert not any(k.startswith("SELMID_") and k not in ("SELMID_PROVIDER", "SELMID_PROVIDER_TYPE")
+                       for k in env), "shibboleth mode passes only mapped names"
