@@ -113,7 +113,9 @@ def test_chooser_hint_in_chromium(stack):
         assert bs[0]["hint_contrast"] >= 4.5
     k = res["keyboard"]
     assert [f["provider"] for f in k["focus"] if f][1] == "uni", "the hinted button is the first one"
-    assert k["reached"].startswith(base + "/selmid/login?provider=uni&target=")
+    # Enter on the SAML button went through /selmid/login to the SAML module's SessionInitiator
+    assert k["reached"].startswith(base + "/Shibboleth.sso/Login?target="), k["reached"]
+    assert "provider%3Duni" in k["reached"]
 
 
 def test_every_provider_type_in_chromium(stack):
