@@ -45,8 +45,9 @@ static const sm_attr_map_t builtin[] = {
 /* Names mod_selmid always sets itself (never a SelmidAttribute NAME). */
 static const char *const fixed_names[] = {"REMOTE_USER", "AUTH_TYPE", "SELMID_PROVIDER",
                                           "SELMID_PROVIDER_TYPE"};
-#define N_FIXED     ((int)(sizeof(fixed_names) / sizeof(fixed_names[0])))
-#define SHIB_PREFIX "Shib-"
+#define N_FIXED              ((int)(sizeof(fixed_names) / sizeof(fixed_names[0])))
+#define SHIB_PREFIX          "Shib-"
+#define SM_MAX_EPOCH_SECONDS 253402300799LL /* 9999-12-31T23:59:59Z */
 
 const json_t *sm_attrmap_lookup(const json_t *claims, const char *path)
 {
@@ -95,6 +96,32 @@ static const char *render_str(apr_pool_t *p, const char *s, sm_enc_e enc)
     return out;
 }
 
+/* Whether the claims' email address was verified by the provider: email_verified true (JSON
+ * true, or the string "true" as Apple sends it). Without email_verified only LINE and Facebook
+ * count as verified: they return only addresses they have confirmed. An unverified address must
+ * not become mail or eppn: anyone can register an account with someone else's address. */
+bool sm_attrmap_email_verified(const json_t *claims, const char *provider_type)
+{
+    const json_t *v = json_object_get(claims, "email_verified");
+
+    if (v)
+        return json_is_true(v) || (json_is_string(v) && strcmp(json_string_value(v), "true") == 0);
+    return provider_type &&
+           (strcmp(provider_type, "line") == 0 || strcmp(provider_type, "facebook") == 0);
+}
+
+/* The value of a mapped claim, or NULL when absent (or an unverified email). */
+static const json_t *mapped_value(const sm_attrmap_input_t *in, const char *claim)
+{
+    const json_t *v = sm_attrmap_lookup(in->claims, claim);
+
+    if (!present(v))
+        return NULL;
+    if (strcmp(claim, "email") == 0 && !sm_attrmap_email_verified(in->claims, in->provider_type))
+        return NULL;
+    return v;
+}
+
 /* Whether maps[0..i) has an entry of the same name. */
 static bool seen_before(const sm_attr_map_t *maps, int i)
 {
@@ -118,7 +145,7 @@ static bool configured_name(const sm_dir_cfg_t *d, const char *name)
 
 /* One output per distinct name of maps[0..n): its first present source. With skip_configured,
  * names that a SelmidAttribute line of d gives are left out (those lines win). */
-static void add_mapped(apr_pool_t *p, const sm_dir_cfg_t *d, const json_t *claims,
+static void add_mapped(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attrmap_input_t *in,
                        const sm_attr_map_t *maps, int n, bool skip_configured,
                        apr_array_header_t *outs)
 {
@@ -131,9 +158,8 @@ static void add_mapped(apr_pool_t *p, const sm_dir_cfg_t *d, const json_t *claim
         if (seen_before(maps, i) || (skip_configured && configured_name(d, maps[i].name)))
             continue;
         for (k = i; k < n && !v; k++)
-            if (strcmp(maps[k].name, maps[i].name) == 0 &&
-                !present(v = sm_attrmap_lookup(claims, maps[k].claim)))
-                v = NULL;
+            if (strcmp(maps[k].name, maps[i].name) == 0)
+                v = mapped_value(in, maps[k].claim);
         if (v)
             put(outs, maps[i].name,
                 shib ? sm_attr_render_shib(p, v, enc) : sm_attr_render(p, v, enc), v);
@@ -177,7 +203,9 @@ static void add_shib_session(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attr
     apr_time_t instant = in->login_time;
     const char *cls = SM_SHIB_ACR_UNSPECIFIED;
 
-    if (json_is_integer(at) && json_integer_value(at) > 0)
+    /* year 9999 at most: a provider's nonsense must not overflow the microsecond clock */
+    if (json_is_integer(at) && json_integer_value(at) > 0 &&
+        json_integer_value(at) <= SM_MAX_EPOCH_SECONDS)
         instant = apr_time_from_sec((apr_time_t)json_integer_value(at));
     if (json_is_string(acr) && json_string_length(acr) > 0)
         cls = render_str(p, json_string_value(acr), enc);
@@ -211,9 +239,9 @@ void sm_attrmap_compute(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attrmap_i
             put(outs, sm_attr_name(p, prefix, key), sm_attr_render(p, v, enc), v);
         }
     }
-    add_mapped(p, d, in->claims, lines, nlines, false, outs);
+    add_mapped(p, d, in, lines, nlines, false, outs);
     if (shib) {
-        add_mapped(p, d, in->claims, builtin, N_BUILTIN, true, outs);
+        add_mapped(p, d, in, builtin, N_BUILTIN, true, outs);
         add_shib_session(p, d, in, outs);
     }
     put(outs, "SELMID_PROVIDER", render_str(p, in->provider, SM_ENC_UTF8), NULL);

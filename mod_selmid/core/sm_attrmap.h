@@ -55,6 +55,11 @@ void sm_attrmap_compute(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attrmap_i
  * whose own name contains a '.' is found as a whole name first. */
 const json_t *sm_attrmap_lookup(const json_t *claims, const char *path);
 
+/* Whether claims carry a verified email: email_verified true (or "true"); without it only for
+ * the types line and facebook. Mapped outputs (SelmidAttribute, the built-in map) take `email`
+ * only when it is verified. */
+bool sm_attrmap_email_verified(const json_t *claims, const char *provider_type);
+
 /* "_" + 32 lower-case hex characters of HMAC-SHA256(key, "shib-session-id" + session id). */
 char *sm_attrmap_shib_session_id(apr_pool_t *p, const unsigned char *key, const char *session_id);
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC). */

@@ -91,26 +91,36 @@ def test_environment_only_by_default(stack):
 
 
 def test_headers_with_pass_as(stack):
-    conf = shib_conf(stack, extra=["SelmidPassAs headers"], locs=("/proxied",))
+    # bob's e-mail is not verified: it becomes neither eppn nor mail; the next eppn source wins
+    conf = shib_conf(stack, extra=["SelmidAttribute preferred_username eppn", "SelmidPassAs headers"],
+                     locs=("/proxied",))
     conf.location("/app").extend(["SelmidAttributeMode shibboleth", "SelmidAttribute email eppn",
-                                  "SelmidPassAs both"])
+                                  "SelmidAttribute preferred_username eppn", "SelmidPassAs both"])
     stack.httpd(conf)
     b = stack.browser()
     b.login(stack.url("/proxied/echo"), "bob")
+    assert session_claims(b, stack)["claims"]["email_verified"] is False
     headers = backend_headers(b.get(stack.url("/proxied/echo")))
     names = {n for n, _v, _r in headers}
-    assert {"eppn", "mail", "displayName", "isMemberOf", "Shib-Session-ID", "Shib-Identity-Provider",
+    assert {"eppn", "displayName", "isMemberOf", "Shib-Session-ID", "Shib-Identity-Provider",
             "Shib-Application-ID", "SELMID_PROVIDER"} <= names, names
+    assert "mail" not in names, "an unverified e-mail is not passed as mail"
     hm = header_map(headers)
-    assert hm["EPPN"] == [b"bob@example.edu"]
+    assert hm["EPPN"] == [b"bob"]
     assert hm["DISPLAYNAME"] == [shib_join(["Bob Smith; Jr."]).encode()] == [b"Bob Smith\\; Jr."], \
         "mod_shib escapes ';' in a single value too"
     assert hm["SHIB_APPLICATION_ID"] == [b"default"]
     # both: the environment too, and the same Shib-Session-ID
     env = app_env(b.get(stack.url("/app/")))
-    assert env["eppn"] == "bob@example.edu"
-    assert env["HTTP_EPPN"] == "bob@example.edu", "headers also set with SelmidPassAs both"
+    assert env["eppn"] == "bob"
+    assert env["HTTP_EPPN"] == "bob", "headers also set with SelmidPassAs both"
+    assert "mail" not in env
     assert env[cgi("Shib-Session-ID")] == hm["SHIB_SESSION_ID"][0].decode()
+    # alice's e-mail is verified: it is her eppn and mail
+    b = stack.browser()
+    b.login(stack.url("/app/"), "alice")
+    env = app_env(b.get(stack.url("/app/")))
+    assert env["eppn"] == env["mail"] == "alice@example.edu"
 
 
 def test_remote_user_order(stack):

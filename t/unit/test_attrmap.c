@@ -68,7 +68,8 @@ static const char *get(const sm_attrmap_result_t *res, const char *name)
 }
 
 static const char *ALICE =
-    "{\"sub\":\"alice-0001\",\"email\":\"alice@example.edu\",\"name\":\"Alice A\","
+    "{\"sub\":\"alice-0001\",\"email\":\"alice@example.edu\",\"email_verified\":true,"
+    "\"name\":\"Alice A\","
     "\"given_name\":\"Alice\",\"family_name\":\"A\",\"groups\":[\"students\",\"physics;lab\"],"
     "\"address\":{\"locality\":\"Kyoto\",\"country\":{\"code\":\"JP\"}},\"acr\":\"urn:x:mfa\","
     "\"auth_time\":1714555000}";
@@ -174,20 +175,55 @@ START_TEST(shibboleth_mode_builtin_order_and_override)
     sm_attrmap_result_t res;
 
     /* a claim that is already a Shibboleth id wins over the OIDC synonym */
-    res = run(d, claims_of("{\"sub\":\"s\",\"mail\":\"m@x\",\"email\":\"e@x\",\"eppn\":\"a@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"mail\":\"m@x\",\"email\":\"e@x\",\"email_verified\":"
+                           "true,\"eppn\":\"a@x\"}"));
     ck_assert_str_eq(get(&res, "mail"), "m@x");
     ck_assert_str_eq(get(&res, "eppn"), "a@x");
     /* an explicit SelmidAttribute line for a name replaces the built-in entries for it, even
      * when its claim is absent */
     map(d, "preferred_username", "mail");
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"preferred_username\":\"p\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true,\"preferred_"
+                           "username\":\"p\"}"));
     ck_assert_str_eq(get(&res, "mail"), "p");
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true}"));
     ck_assert_ptr_null(get(&res, "mail"));
     /* several lines of one NAME: the first present wins */
     map(d, "email", "mail");
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true}"));
     ck_assert_str_eq(get(&res, "mail"), "e@x");
+}
+END_TEST
+
+START_TEST(unverified_email_is_not_mapped)
+{
+    sm_dir_cfg_t *d = dir(SM_ATTR_MODE_SHIBBOLETH);
+    sm_attrmap_result_t res;
+
+    map(d, "email", "eppn");
+    /* unverified, or a provider that does not say so: neither mail nor eppn */
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"victim@x\",\"email_verified\":false}"));
+    ck_assert_ptr_null(get(&res, "mail"));
+    ck_assert_ptr_null(get(&res, "eppn"));
+    ck_assert_ptr_null(res.remote_user);
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"victim@x\",\"email_verified\":\"false\"}"));
+    ck_assert_ptr_null(get(&res, "eppn"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"victim@x\"}"));
+    ck_assert_ptr_null(get(&res, "eppn"));
+    /* Apple's string form counts */
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"a@x\",\"email_verified\":\"true\"}"));
+    ck_assert_str_eq(get(&res, "eppn"), "a@x");
+    ck_assert_str_eq(get(&res, "mail"), "a@x");
+    /* the raw claim still reaches selmid mode, with email_verified for the app to judge */
+    d = dir(SM_UNSET);
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"victim@x\",\"email_verified\":false}"));
+    ck_assert_str_eq(get(&res, "SELMID_email"), "victim@x");
+    ck_assert_str_eq(get(&res, "SELMID_email_verified"), "false");
+    /* LINE and Facebook return only confirmed addresses and send no email_verified */
+    ck_assert(sm_attrmap_email_verified(claims_of("{\"email\":\"a@x\"}"), "line"));
+    ck_assert(sm_attrmap_email_verified(claims_of("{\"email\":\"a@x\"}"), "facebook"));
+    ck_assert(!sm_attrmap_email_verified(claims_of("{\"email\":\"a@x\"}"), "oidc"));
+    ck_assert(!sm_attrmap_email_verified(claims_of("{\"email\":\"a@x\"}"), NULL));
+    ck_assert(!sm_attrmap_email_verified(claims_of("{\"email_verified\":1}"), "google"));
 }
 END_TEST
 
@@ -208,16 +244,16 @@ START_TEST(shibboleth_mode_remote_user_order)
     ck_assert_str_eq(res.remote_user, "p1");
     ck_assert_str_eq(get(&res, "persistent-id"), "p1;p2");
     /* names are output names: "sub" is not one in shibboleth mode */
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true}"));
     ck_assert_ptr_null(res.remote_user);
     d->remote_user = apr_array_make(sm_test_pool, 2, sizeof(const char *));
     APR_ARRAY_PUSH(d->remote_user, const char *) = "sub";
     APR_ARRAY_PUSH(d->remote_user, const char *) = "mail";
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true}"));
     ck_assert_str_eq(res.remote_user, "e@x");
     /* a SelmidAttribute output can be named */
     map(d, "sub", "sub");
-    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\"}"));
+    res = run(d, claims_of("{\"sub\":\"s\",\"email\":\"e@x\",\"email_verified\":true}"));
     ck_assert_str_eq(res.remote_user, "s");
 }
 END_TEST
@@ -249,6 +285,11 @@ START_TEST(shib_variables)
     ck_assert_str_eq(get(&res, "Shib-Authentication-Instant"), "2024-05-01T09:30:05.123Z");
     ck_assert_str_eq(get(&res, "Shib-AuthnContext-Class"), SM_SHIB_ACR_UNSPECIFIED);
     ck_assert_str_eq(get(&res, "Shib-Authentication-Method"), SM_SHIB_ACR_UNSPECIFIED);
+    /* an auth_time beyond year 9999 (or negative) is nonsense: the login time, no overflow */
+    res = run(d, claims_of("{\"sub\":\"s\",\"eppn\":\"e\",\"auth_time\":9000000000000000000}"));
+    ck_assert_str_eq(get(&res, "Shib-Authentication-Instant"), "2024-05-01T09:30:05.123Z");
+    res = run(d, claims_of("{\"sub\":\"s\",\"eppn\":\"e\",\"auth_time\":-5}"));
+    ck_assert_str_eq(get(&res, "Shib-Authentication-Instant"), "2024-05-01T09:30:05.123Z");
     /* not the session id, and it depends on it */
     ck_assert_str_ne(sm_attrmap_shib_session_id(sm_test_pool, key, "a"),
                      sm_attrmap_shib_session_id(sm_test_pool, key, "b"));
@@ -354,6 +395,7 @@ Suite *sm_suite_attrmap(void)
     tcase_add_test(tc, shibboleth_mode_names);
     tcase_add_test(tc, shibboleth_mode_builtin_order_and_override);
     tcase_add_test(tc, shibboleth_mode_remote_user_order);
+    tcase_add_test(tc, unverified_email_is_not_mapped);
     tcase_add_test(tc, shib_variables);
     tcase_add_test(tc, iso8601);
     tcase_add_test(tc, dotted_paths);
