@@ -254,6 +254,16 @@ const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc)
     return pc->scope ? pc->scope : sm_cfg_profile(pc)->scope;
 }
 
+bool sm_cfg_provider_default_accepted(const sm_provider_cfg_t *pc)
+{
+    int t;
+
+    if (!pc)
+        return false;
+    t = sm_cfg_provider_type(pc);
+    return t == SM_PT_OIDC || t == SM_PT_SHIBBOLETH;
+}
+
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc)
 {
     return pc->token_auth != SM_UNSET ? pc->token_auth : sm_cfg_profile(pc)->token_auth;
@@ -340,6 +350,10 @@ const char *sm_provider_cfg_check(apr_pool_t *p, const sm_provider_cfg_t *pc)
     }
     if (t == SM_PT_FACEBOOK && pc->algs)
         return PERR("SelmidIDTokenAlgs does not apply to facebook (no ID token)", pc->name, where);
+    /* an SNS provider signs with what it documents: the list may be narrowed, never widened */
+    if (t != SM_PT_OIDC && pc->algs && (pc->algs & ~sm_cfg_profile(pc)->algs))
+        return PERR("SelmidIDTokenAlgs may only narrow what %s signs with", pc->name, where,
+                    sm_provider_type_name(t));
     if ((sm_cfg_provider_algs(pc) & SM_ALG_HS256) && pc->client_secret &&
         strlen(pc->client_secret) < 32)
         return PERR("SelmidIDTokenAlgs allows HS256, which needs a SelmidClientSecret of at "

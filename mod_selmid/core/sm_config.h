@@ -125,6 +125,9 @@ const apr_array_header_t *sm_cfg_provider_saml_attributes(const sm_provider_cfg_
 const char *sm_cfg_provider_saml_import(apr_pool_t *p, const sm_provider_cfg_t *pc,
                                         const sm_server_cfg_t *c);
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc);
+/* Whether a location without SelmidProviders accepts the provider: the organisation's own
+ * (oidc, shibboleth); an SNS provider only where SelmidProviders names it. */
+bool sm_cfg_provider_default_accepted(const sm_provider_cfg_t *pc);
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc);
 unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);
 

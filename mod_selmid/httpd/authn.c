@@ -151,8 +151,24 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
     if (not_navigation(r))
         return sm_page_error(r, HTTP_UNAUTHORIZED, "Login required",
                              "You need to log in to see this page.");
-    if (!names) /* SelmidProviders unset: every provider, in definition order */
-        names = sm_chooser_all_providers(r->pool, srv);
+    if (!names) { /* SelmidProviders unset: the organisation's providers, in definition order */
+        apr_array_header_t *all = sm_chooser_all_providers(r->pool, srv);
+        int i;
+        names = apr_array_make(r->pool, all->nelts, sizeof(const char *));
+        for (i = 0; i < all->nelts; i++) {
+            const char *n = APR_ARRAY_IDX(all, i, const char *);
+            if (sm_cfg_provider_default_accepted(
+                    apr_hash_get(srv->cfg->providers, n, APR_HASH_KEY_STRING)))
+                APR_ARRAY_PUSH(names, const char *) = n;
+        }
+        if (names->nelts == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "SM30035: this location has no SelmidProviders and the server has no "
+                          "oidc or shibboleth provider: SNS providers must be named");
+            return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
+                                 "The login service is not configured for this page.");
+        }
+    }
     target = r->unparsed_uri;
     if (sm_url_check_local_target(target))
         target = "/";
@@ -178,7 +194,7 @@ static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const 
         strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", s->issuer) != 0)
         return false;
     if (!d->providers)
-        return true;
+        return sm_cfg_provider_default_accepted(pc);
     for (i = 0; i < d->providers->nelts; i++)
         if (strcmp(APR_ARRAY_IDX(d->providers, i, const char *), provider) == 0)
             return true;

@@ -311,3 +311,23 @@ def test_other_providers_state_cookie_stays_lax_on_https(stack):
     r = to_op(b, b.get(stack.url("/app/")))
     state = [c for c in set_cookies(r) if c["name"].startswith("selmid_state_")]
     assert state and state[0]["attrs"].get("samesite", "").lower() == "lax"
+
+
+def test_location_without_selmid_providers_refuses_sns_sessions(stack):
+    """A location written before SNS providers were added (no SelmidProviders) keeps accepting only
+    the organisation's own provider: a LINE session is no session there, and its chooser does not
+    offer LINE; where SelmidProviders names LINE, the same session is accepted."""
+    conf = stack.conf()
+    stack.sns.add_provider(conf, "line")
+    conf.locations["/app"] = ["AuthType selmid", "SelmidProviders line", "Require valid-user"]
+    conf.locations["/proxied"] = ["AuthType selmid", "Require valid-user"]  # no SelmidProviders
+    h = stack.httpd(conf)
+    b = stack.browser()
+    env = app_env(login(stack, b).response)
+    assert env["SELMID_PROVIDER"] == "line"
+    mark = h.log_mark()
+    r = b.get(stack.url("/proxied/echo"), headers={"Accept": "text/html", "Sec-Fetch-Mode": "navigate"})
+    assert r.status_code == 302, "the LINE session does not count here"
+    assert "provider=op" in r.headers["Location"] and "line" not in r.headers["Location"]
+    h.wait_log(r"SM30034: the session's provider line is not accepted here", mark)
+    assert app_env(b.get(stack.url("/app/")))["SELMID_PROVIDER"] == "line"

@@ -87,6 +87,14 @@ START_TEST(other_type_defaults)
     o->label_en = "University ID";
     ck_assert_str_eq(sm_cfg_provider_label(o, true), "University ID");
     ck_assert_int_eq(sm_cfg_provider_type(sm_provider_cfg_create(P, "n", NULL)), SM_PT_OIDC);
+    /* without SelmidProviders a location accepts only the organisation's own providers */
+    ck_assert(sm_cfg_provider_default_accepted(o));
+    ck_assert(sm_cfg_provider_default_accepted(prov(SM_PT_SHIBBOLETH)));
+    ck_assert(!sm_cfg_provider_default_accepted(g));
+    ck_assert(!sm_cfg_provider_default_accepted(f));
+    ck_assert(!sm_cfg_provider_default_accepted(prov(SM_PT_LINE)));
+    ck_assert(!sm_cfg_provider_default_accepted(prov(SM_PT_APPLE)));
+    ck_assert(!sm_cfg_provider_default_accepted(NULL));
 }
 END_TEST
 
@@ -126,6 +134,14 @@ START_TEST(per_type_checks)
     pc = prov(SM_PT_FACEBOOK);
     pc->algs = SM_ALG_RS256;
     check_refused(pc, "SelmidIDTokenAlgs");
+    pc = prov(SM_PT_LINE);
+    pc->algs = SM_ALG_RS256 | SM_ALG_HS256; /* widening LINE's {HS256, ES256} */
+    check_refused(pc, "only narrow what line signs with");
+    pc->algs = SM_ALG_ES256; /* narrowing is fine */
+    ck_assert_ptr_null(sm_provider_cfg_check(P, pc));
+    pc = prov(SM_PT_GOOGLE);
+    pc->algs = SM_ALG_HS256;
+    check_refused(pc, "only narrow what google signs with");
     pc = prov(SM_PT_GOOGLE);
     pc->endpoints[SM_EP_DISCOVERY] = "https://x.example/.well-known/openid-configuration";
     check_refused(pc, "discovery");
