@@ -94,21 +94,28 @@ sm_cb_result_e sm_facebook_login(const sm_env_t *env, const sm_provider_cfg_t *c
     apr_pool_t *p = env->pool;
     sm_http_req_t req = {.method = "GET", .timeout_ms = timeout_ms, .max_body = RESP_MAX};
     const char *access_token, *id, *name, *email;
-    char *u;
+    char *u, *body;
     json_t *j, *c;
 
-    /* the code exchange as documented: GET with the parameters in the query */
-    u = apr_pstrdup(p, meta->token_endpoint);
-    u = sm_url_add_param(p, u, "client_id", cfg->client_id);
-    u = sm_url_add_param(p, u, "redirect_uri", redirect_uri);
-    u = sm_url_add_param(p, u, "client_secret", cfg->client_secret);
-    u = sm_url_add_param(p, u, "code", code);
+    /* the code exchange with the documented parameters, as a form POST (which the Graph API
+     * takes for every call) so that the app secret and the code stay out of URLs and the
+     * request logs of anything in between */
+    body = apr_pstrcat(p, "client_id=", sm_url_encode(p, cfg->client_id),
+                       "&redirect_uri=", sm_url_encode(p, redirect_uri),
+                       "&client_secret=", sm_url_encode(p, cfg->client_secret),
+                       "&code=", sm_url_encode(p, code), NULL);
     if (sm_cfg_profile(cfg)->pkce)
-        u = sm_url_add_param(p, u, "code_verifier", st->verifier);
-    req.url = u;
+        body = apr_pstrcat(p, body, "&code_verifier=", sm_url_encode(p, st->verifier), NULL);
+    req.method = "POST";
+    req.url = meta->token_endpoint;
+    req.body = body;
+    req.body_len = strlen(body);
     req.headers = apr_table_make(p, 2);
     apr_table_set(req.headers, "Accept", "application/json");
-    if (!(j = graph_call(env, cfg, &req, "SM21030", "the token endpoint")))
+    apr_table_set(req.headers, "Content-Type", "application/x-www-form-urlencoded");
+    j = graph_call(env, cfg, &req, "SM21030", "the token endpoint");
+    sm_wipe(body, strlen(body));
+    if (!j)
         return SM_CB_TOKEN;
     access_token = sm_json_str(p, j, "access_token");
     if (!token_ok(access_token)) {
@@ -120,6 +127,9 @@ sm_cb_result_e sm_facebook_login(const sm_env_t *env, const sm_provider_cfg_t *c
     }
 
     /* /me with the token in the Authorization header (not in the URL) and appsecret_proof */
+    req.method = "GET";
+    req.body = NULL;
+    req.body_len = 0;
     u = apr_pstrdup(p, meta->userinfo_endpoint);
     u = sm_url_add_param(p, u, "fields", "id,name,email");
     u = sm_url_add_param(p, u, "appsecret_proof",

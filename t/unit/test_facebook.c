@@ -70,9 +70,12 @@ static sm_http_resp_t *graph_handler(void *ctx, apr_pool_t *p, const sm_http_req
     apr_table_t *q = query_of(p, req->url);
     const char *v;
 
-    if (strncmp(req->url, GRAPH "/oauth/access_token?", strlen(GRAPH "/oauth/access_token?")) ==
-        0) {
-        if (strcmp(req->method, "GET") != 0 || g->token_error)
+    if (strcmp(req->url, GRAPH "/oauth/access_token") == 0) {
+        const char *ct = apr_table_get(req->headers, "Content-Type"), *err = NULL;
+        /* a form POST: nothing secret in the URL */
+        if (strcmp(req->method, "POST") != 0 || g->token_error || !ct ||
+            strcmp(ct, "application/x-www-form-urlencoded") != 0 ||
+            sm_url_parse_form(p, req->body, req->body_len, true, 20, &q, &err) != APR_SUCCESS)
             return graph_error(p, 100);
         if (!(v = apr_table_get(q, "client_secret")) || strcmp(v, g->secret) != 0)
             return graph_error(p, 1);
@@ -220,7 +223,7 @@ static sm_http_resp_t *lenient_token(void *ctx, apr_pool_t *p, const sm_http_req
     sm_http_resp_t *r;
     const char *saved = g->secret;
 
-    if (strstr(req->url, "/oauth/access_token?")) {
+    if (strstr(req->url, "/oauth/access_token")) {
         g->secret = APP_SECRET;
         r = graph_handler(ctx, p, req);
         g->secret = saved;
