@@ -249,6 +249,20 @@ const char *sm_cfg_provider_saml_import(apr_pool_t *p, const sm_provider_cfg_t *
     return pc->saml_import ? pc->saml_import : apr_pstrcat(p, sm_cfg_path(c), "/saml", NULL);
 }
 
+bool sm_cfg_provider_saml_idp_ok(const sm_provider_cfg_t *pc, const char *entity_id)
+{
+    int i;
+
+    if (!entity_id || !*entity_id)
+        return false;
+    if (pc->saml_idp_any)
+        return true;
+    for (i = 0; pc->saml_idps && i < pc->saml_idps->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(pc->saml_idps, i, const char *), entity_id) == 0)
+            return true;
+    return false;
+}
+
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc)
 {
     return pc->scope ? pc->scope : sm_cfg_profile(pc)->scope;
@@ -298,6 +312,8 @@ static const char *type_only(apr_pool_t *p, const sm_provider_cfg_t *pc, const c
                     where);
     if (t != SM_PT_SHIBBOLETH && pc->saml_import)
         return PERR("SelmidSAMLImport is only for SelmidProviderType shibboleth", pc->name, where);
+    if (t != SM_PT_SHIBBOLETH && (pc->saml_idps || pc->saml_idp_any))
+        return PERR("SelmidSAMLIdP is only for SelmidProviderType shibboleth", pc->name, where);
     if (t != SM_PT_OIDC && pc->issuer)
         return PERR("SelmidIssuer is fixed for SelmidProviderType %s (%s); use SelmidEndpoint "
                     "to point endpoints elsewhere",
@@ -330,6 +346,14 @@ const char *sm_provider_cfg_check(apr_pool_t *p, const sm_provider_cfg_t *pc)
                 return PERR("SelmidProviderType shibboleth takes no SelmidEndpoint (use "
                             "SelmidLoginURL)",
                             pc->name, where);
+        if (pc->saml_idp_any && pc->saml_idps)
+            return PERR("SelmidSAMLIdP any must be the only value (it accepts every IdP)", pc->name,
+                        where);
+        if (!pc->saml_idp_any && !pc->saml_idps)
+            return PERR("needs SelmidSAMLIdP: the entityIDs of the identity providers whose "
+                        "SAML sessions count as this provider's, or SelmidSAMLIdP any for every "
+                        "IdP the SAML module trusts",
+                        pc->name, where);
         return NULL;
     }
     if (t == SM_PT_OIDC && !pc->issuer)

@@ -37,6 +37,10 @@ typedef struct sm_provider_cfg_t {
     apr_array_header_t *saml_attributes;      /* SelmidSAMLAttributes (shibboleth), NULL: the
                                                * Shibboleth default ids */
     const char *saml_import;                  /* SelmidSAMLImport (shibboleth), NULL: default */
+    apr_array_header_t *saml_idps;            /* SelmidSAMLIdP (shibboleth): the entityIDs (const
+                                               * char*) of the IdPs accepted; NULL: none given */
+    int saml_idp_any;                         /* SelmidSAMLIdP any: every IdP the SAML module
+                                               * trusts */
 } sm_provider_cfg_t;
 
 enum { SM_LINE_BOT_NORMAL = 1, SM_LINE_BOT_AGGRESSIVE };
@@ -124,6 +128,10 @@ const apr_array_header_t *sm_cfg_provider_saml_attributes(const sm_provider_cfg_
 /* The URL path of the SAML import location: SelmidSAMLImport, else <SelmidPath>/saml. */
 const char *sm_cfg_provider_saml_import(apr_pool_t *p, const sm_provider_cfg_t *pc,
                                         const sm_server_cfg_t *c);
+/* A SAML session of the IdP entity_id (its Shib-Identity-Provider) belongs to this provider:
+ * SelmidSAMLIdP any, or entity_id is exactly one of the listed entityIDs. False for NULL and for
+ * a provider without SelmidSAMLIdP (a shibboleth provider must have it). */
+bool sm_cfg_provider_saml_idp_ok(const sm_provider_cfg_t *pc, const char *entity_id);
 const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc);
 /* Whether a location without SelmidProviders accepts the provider: the organisation's own
  * (oidc, shibboleth); an SNS provider only where SelmidProviders names it. */
@@ -158,6 +166,11 @@ const char *sm_cfg_parse_label(apr_pool_t *p, const char *arg, const char **labe
  * private key, not world-readable. */
 const char *sm_cfg_parse_apple_key(apr_pool_t *p, const char *team, const char *kid,
                                    const char *file, sm_provider_cfg_t *pc);
+/* One SelmidSAMLIdP value, added to pc: the word "any" (alone: every IdP the SAML module
+ * trusts), or an IdP entityID: an absolute URI or URN (scheme ":" rest; http and https ones with
+ * a host), printable ASCII without spaces, at most SM_SAML_ENTITY_ID_MAX characters. */
+#define SM_SAML_ENTITY_ID_MAX 1024
+const char *sm_cfg_parse_saml_idp(apr_pool_t *p, const char *arg, sm_provider_cfg_t *pc);
 /* An existing directory. */
 const char *sm_cfg_parse_dir(apr_pool_t *p, const char *arg, const char **dir);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SECRET_FILE_MAX 4096
 
@@ -246,6 +247,54 @@ const char *sm_cfg_parse_login_url(apr_pool_t *p, const char *arg, const char **
         if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || strchr("#\\\"<>", *s))
             return apr_psprintf(p, "'%s' must not contain a fragment, backslash or spaces", arg);
     *url = arg;
+    return NULL;
+}
+
+/* scheme ":" rest (RFC 3986 scheme); http and https need "//" and a host. */
+static bool absolute_uri(const char *s)
+{
+    const char *c = s;
+
+    if (!apr_isalpha(*c))
+        return false;
+    for (c++; apr_isalnum(*c) || *c == '+' || *c == '-' || *c == '.'; c++)
+        ;
+    if (*c != ':' || !c[1])
+        return false;
+    if ((c - s == 4 && strncasecmp(s, "http", 4) == 0) ||
+        (c - s == 5 && strncasecmp(s, "https", 5) == 0))
+        return c[1] == '/' && c[2] == '/' && c[3] && c[3] != '/';
+    return true;
+}
+
+const char *sm_cfg_parse_saml_idp(apr_pool_t *p, const char *arg, sm_provider_cfg_t *pc)
+{
+    const char *s;
+    apr_size_t n = strlen(arg);
+
+    if (strcmp(arg, "any") == 0) {
+        if (pc->saml_idps)
+            return "'any' must be the only value (it accepts every IdP the SAML module trusts)";
+        pc->saml_idp_any = 1;
+        return NULL;
+    }
+    if (n == 0 || n > SM_SAML_ENTITY_ID_MAX)
+        return apr_psprintf(p, "an entityID must be 1 to %d characters (%lu given)",
+                            SM_SAML_ENTITY_ID_MAX, (unsigned long)n);
+    for (s = arg; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return apr_psprintf(p, "'%s' is not an entityID (printable ASCII without spaces only)",
+                                arg);
+    if (!absolute_uri(arg))
+        return apr_psprintf(p,
+                            "'%s' is not an entityID: an absolute URI like "
+                            "https://idp.example.ac.jp/idp/shibboleth or a URN, or the word any",
+                            arg);
+    if (pc->saml_idp_any)
+        return apr_psprintf(p, "'%s' given with 'any', which must be the only value", arg);
+    if (!pc->saml_idps)
+        pc->saml_idps = apr_array_make(p, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(pc->saml_idps, const char *) = apr_pstrdup(p, arg);
     return NULL;
 }
 

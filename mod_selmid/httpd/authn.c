@@ -180,19 +180,29 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
 
 /* The session's provider is one this location accepts, and it is the same provider (issuer)
  * in this server's configuration: a virtual host may define another provider of that name. A
- * SAML session (SelmidProviderType shibboleth) carries its IdP's entityID as issuer: any. */
-static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const sm_session_t *s)
+ * SAML session (SelmidProviderType shibboleth) carries its IdP's entityID as issuer: it must be
+ * one of the provider's SelmidSAMLIdP (the list may have changed since the import); then
+ * *idp_refused is set. */
+static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const sm_session_t *s,
+                              bool *idp_refused)
 {
     const sm_provider_cfg_t *pc =
         apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
     const char *provider = s->provider;
     int i;
 
+    *idp_refused = false;
     if (!pc)
         return false;
-    if (sm_cfg_provider_type(pc) != SM_PT_SHIBBOLETH &&
-        strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", s->issuer) != 0)
+    if (sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH) {
+        if (!sm_cfg_provider_saml_idp_ok(pc, s->issuer)) {
+            *idp_refused = true;
+            return false;
+        }
+    } else if (strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", s->issuer) !=
+               0) {
         return false;
+    }
     if (!d->providers)
         return sm_cfg_provider_default_accepted(pc);
     for (i = 0; i < d->providers->nelts; i++)
@@ -210,6 +220,7 @@ int sm_check_authn(request_rec *r)
     sm_env_t *env;
     const char *cookie;
     sm_sess_result_e res;
+    bool idp_refused = false;
 
     if (!is_ours(r))
         return DECLINED;
@@ -224,7 +235,7 @@ int sm_check_authn(request_rec *r)
                              "The login service is not configured.");
     }
     if (r->main && sm_req(r->main)->session &&
-        provider_accepted(srv, d, sm_req(r->main)->session)) { /* a subrequest */
+        provider_accepted(srv, d, sm_req(r->main)->session, &idp_refused)) { /* a subrequest */
         rq->session = sm_req(r->main)->session;
         return export_identity(r, d, rq->session);
     }
@@ -232,11 +243,18 @@ int sm_check_authn(request_rec *r)
     cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
                            sm_cfg_cookie_name(srv->cfg));
     res = sm_session_load(env, &srv->keys, &srv->policy, cookie, &s);
-    if (res == SM_SESS_OK && !provider_accepted(srv, d, s)) {
+    if (res == SM_SESS_OK && !provider_accepted(srv, d, s, &idp_refused)) {
         /* a session from a provider this location does not accept counts as none here */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "SM30034: the session's provider %s is not accepted here (SelmidProviders)",
-                      s->provider);
+        if (idp_refused)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "SM32011: the session's identity provider %s is not one of provider "
+                          "%s (SelmidSAMLIdP): no session here",
+                          ap_escape_logitem(r->pool, s->issuer), s->provider);
+        else
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "SM30034: the session's provider %s is not accepted here "
+                          "(SelmidProviders)",
+                          s->provider);
         return unauthenticated(r, srv, d);
     }
     if (res == SM_SESS_OK) {

@@ -422,6 +422,16 @@ static const char *set_saml_import(cmd_parms *cmd, void *dc, const char *arg)
     return e;
 }
 
+static const char *set_saml_idp(cmd_parms *cmd, void *dc, const char *arg)
+{
+    sm_provider_cfg_t *pc = NULL;
+    const char *e = in_provider(cmd, &pc);
+
+    if (!e && (e = sm_cfg_parse_saml_idp(cmd->pool, arg, pc)))
+        e = ERR(cmd, "%s", e);
+    return e;
+}
+
 static const char *set_template_dir(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *e = sm_cfg_parse_dir(cmd->pool, arg, &srv_cfg(cmd)->template_dir);
@@ -645,6 +655,8 @@ const command_rec sm_directives[] = {
         "environment variables imported from the SAML session (shibboleth)"),
     SRV("SelmidSAMLImport", set_saml_import, TAKE1,
         "URL path of the SAML import location (shibboleth; default <SelmidPath>/saml)"),
+    SRV("SelmidSAMLIdP", set_saml_idp, ITERATE,
+        "entityIDs of the SAML IdPs whose sessions this provider accepts, or any (shibboleth)"),
     SRV("SelmidTemplateDir", set_template_dir, TAKE1, "directory of page templates"),
     /* not in .htaccess: the names are checked against the providers after startup */
     AP_INIT_ITERATE("SelmidProviders", set_providers, NULL, ACCESS_CONF,

@@ -46,7 +46,8 @@ int sm_saml_import_handler(request_rec *r)
     sm_srv_t *srv;
     apr_table_t *q = NULL;
     const sm_provider_cfg_t *pc;
-    const char *provider, *target, *err = NULL, *why = NULL, *args = r->args ? r->args : "";
+    const char *provider, *target, *idp, *err = NULL, *why = NULL;
+    const char *args = r->args ? r->args : "";
     json_t *claims = NULL;
     sm_session_t *s = NULL;
     apr_status_t rv;
@@ -88,8 +89,18 @@ int sm_saml_import_handler(request_rec *r)
     if (sm_saml_claims(r->pool, env_get, r, sm_cfg_provider_saml_attributes(pc), r->user, &claims,
                        &why) != APR_SUCCESS)
         return refused(r, why);
-    rv = sm_session_create(sm_env(r, srv), &srv->keys, &srv->policy, pc->name,
-                           apr_table_get(r->subprocess_env, "Shib-Identity-Provider"), claims, &s);
+    /* the SAML module may trust more IdPs (a federation's metadata) than this provider does */
+    idp = apr_table_get(r->subprocess_env, "Shib-Identity-Provider");
+    if (!sm_cfg_provider_saml_idp_ok(pc, idp)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM32010: SAML import refused: the identity provider %s is not one of "
+                      "provider %s (SelmidSAMLIdP)",
+                      ap_escape_logitem(r->pool, idp), pc->name);
+        return sm_page_error(r, HTTP_FORBIDDEN, "Login failed",
+                             "The organisation you logged in with is not accepted for this "
+                             "login.");
+    }
+    rv = sm_session_create(sm_env(r, srv), &srv->keys, &srv->policy, pc->name, idp, claims, &s);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "SM30020: session store (%s) unreachable: cannot create the session",

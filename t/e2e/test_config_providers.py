@@ -42,13 +42,17 @@ def sns_blocks(stack):
         "apple": ["SelmidProviderType apple", "SelmidClientID jp.ac.example.portal",
                   f"SelmidAppleKey ABCDE12345 KEY1234567 {apple_key(stack)}"],
         "campus-saml": ["SelmidProviderType shibboleth", "SelmidLoginURL /Shibboleth.sso/Login",
-                        'SelmidLabel en "GakuNin"'],
+                        'SelmidLabel en "GakuNin"', "SelmidSAMLIdP https://idp.example.ac.jp/idp/shibboleth"],
+        "gakunin-saml": ["SelmidProviderType shibboleth", "SelmidSAMLIdP any"],
+        "partners-saml": ["SelmidProviderType shibboleth",
+                          "SelmidSAMLIdP https://idp.partner-u.ac.jp/idp/shibboleth urn:mace:partner.example:idp",
+                          "SelmidSAMLIdP https://idp.third-u.ac.jp/idp/shibboleth"],
     }
 
 
 def test_every_provider_type_configures(stack):
     conf = with_providers(stack, sns_blocks(stack), [
-        "SelmidProviders op line facebook google yahoo apple campus-saml",
+        "SelmidProviders op line facebook google yahoo apple campus-saml gakunin-saml partners-saml",
         "SelmidAttributeMode shibboleth", "SelmidAttribute email mail", "SelmidAttribute address.locality l",
         "SelmidRemoteUserClaim eppn persistent-id", "SelmidProviderHint off"])
     rc, out = configtest(stack, conf)
@@ -59,6 +63,14 @@ def edit_block(name, fn):
     def apply(stack):
         blocks = sns_blocks(stack)
         fn(blocks[name])
+        return blocks
+    return apply
+
+
+def add_block(name, lines):
+    def apply(stack):
+        blocks = sns_blocks(stack)
+        blocks[name] = lines
         return blocks
     return apply
 
@@ -106,6 +118,27 @@ BAD = {
                            ["SelmidLabel", "fr"]),
     "shibboleth with a client id": (edit_block("campus-saml", replace("SelmidClientID", "SelmidClientID x")),
                                     ["<SelmidProvider campus-saml>", "shibboleth"]),
+    "shibboleth without SelmidSAMLIdP": (edit_block("campus-saml", replace("SelmidSAMLIdP", None)),
+                                         ["<SelmidProvider campus-saml>", "SelmidSAMLIdP", "httpd.conf:"]),
+    "SelmidSAMLIdP on an oidc provider": (add_block("campus-oidc", [
+        "SelmidIssuer https://idp.example.ac.jp/realms/campus", "SelmidClientID portal",
+        f"SelmidClientSecret {SECRET32}", "SelmidSAMLIdP https://idp.example.ac.jp/idp/shibboleth"]),
+        ["<SelmidProvider campus-oidc>", "SelmidSAMLIdP", "only for SelmidProviderType shibboleth"]),
+    "SelmidSAMLIdP on a google provider": (edit_block("google", replace("SelmidSAMLIdP", "SelmidSAMLIdP any")),
+                                           ["<SelmidProvider google>", "SelmidSAMLIdP"]),
+    "SelmidSAMLIdP not a URI": (edit_block("campus-saml", replace("SelmidSAMLIdP", "SelmidSAMLIdP idp.example.ac.jp")),
+                                ["SelmidSAMLIdP", "idp.example.ac.jp"]),
+    "SelmidSAMLIdP non-ASCII": (edit_block("campus-saml", replace("SelmidSAMLIdP",
+                                                                  "SelmidSAMLIdP https://idp.大学.jp/idp")),
+                                ["SelmidSAMLIdP", "printable ASCII"]),
+    "SelmidSAMLIdP too long": (edit_block("campus-saml", replace("SelmidSAMLIdP",
+                                                                 "SelmidSAMLIdP https://idp.example.ac.jp/" + "a" * 1000)),
+                               ["SelmidSAMLIdP", "1024"]),
+    "SelmidSAMLIdP any with an entityID": (edit_block("gakunin-saml", replace(
+        "SelmidSAMLIdP", "SelmidSAMLIdP any https://idp.example.ac.jp/idp/shibboleth")),
+        ["SelmidSAMLIdP", "any", "only value"]),
+    "SelmidSAMLIdP any on a second line": (edit_block("partners-saml", lambda b: b.append("SelmidSAMLIdP any")),
+                                           ["SelmidSAMLIdP", "only value"]),
     "off-site login url": (edit_block("campus-saml", replace("SelmidLoginURL", "SelmidLoginURL //evil.example/x")),
                            ["SelmidLoginURL", "//evil.example/x"]),
 }

@@ -46,10 +46,11 @@ def shib(stack, standin_so):
     return s
 
 
-def saml_conf(stack, shib):
-    conf = stack.conf()
+def saml_conf(stack, shib, store="shm"):
+    conf = stack.conf(store=store)
     shib.configure(conf)
-    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", "SelmidLoginURL /Shibboleth.sso/Login"]
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {IDP}",
+                                     "SelmidLoginURL /Shibboleth.sso/Login"]
     conf.locations["/app"] = ["AuthType selmid", "SelmidProviders campus-saml op", "Require valid-user",
                               "SelmidAttributeMode shibboleth",
                               # an SAML session has eppn; the OIDC provider's email stands in for it
@@ -217,3 +218,138 @@ def test_chooser_offers_saml_oidc_and_sns_side_by_side(stack, shib):
             assert cgi(var) in env, var
         assert not any(k.startswith("SELMID_") and k not in ("SELMID_PROVIDER", "SELMID_PROVIDER_TYPE")
                        for k in env), "shibboleth mode passes only mapped names"
+
+
+# Another university of the same federation: mod_shib trusts its IdP too (federation metadata).
+OTHER_IDP = "https://idp.other-u.ac.jp/idp/shibboleth"
+CAROL_SAML = {"eppn": ["carol@other-u.ac.jp"], "mail": ["carol@other-u.ac.jp"], "displayName": ["Carol Other"]}
+
+
+def import_url(stack, provider, target="/app/"):
+    return stack.url(f"/selmid/saml?provider={provider}&target={quote(target, safe='')}")
+
+
+def test_import_refused_for_an_idp_not_listed(stack, shib):
+    conf = saml_conf(stack, shib)
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {OTHER_IDP}",
+                                     "SelmidLoginURL /Shibboleth.sso/Login"]
+    h = stack.httpd(conf)
+    b = stack.browser()
+    mark = h.log_mark()
+    flow = saml_login(b, stack)
+    r = flow.response
+    # the SAML login itself worked (mod_shib trusts the IdP): the import refused it
+    assert urlsplit(r.url).path == "/selmid/saml"
+    assert b.cookies_named("_shibsession_")
+    assert r.status_code == 403 and "Login failed" in r.text
+    assert_no_session_cookie(r)
+    assert b.cookie("selmid_session") is None
+    line = h.wait_log(r"SM32010: SAML import refused: .*", mark).group(0)
+    assert "campus-saml" in line and IDP in line and "SelmidSAMLIdP" in line
+    for value in ("alice@example.edu", "山田", "AbC="):
+        assert value not in h.log_since(mark), "no attribute value in the log"
+    # and the app still wants a login (the chooser: /app accepts campus-saml and op)
+    r = b.get(stack.url("/app/"))
+    assert "selmid-app-content" not in r.text
+    assert r.status_code == 200 and "/selmid/login?provider=campus-saml" in r.text
+
+
+def two_saml_providers_conf(stack, shib, campus_idps, store="shm"):
+    """campus-saml: the university's IdP (campus_idps); gakunin-saml: the other university's IdP
+    (as behind a federation's discovery service); one mod_shib and one import location for both."""
+    shib.add_user("carol", CAROL_SAML, idp=OTHER_IDP)
+    conf = saml_conf(stack, shib, store=store)
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {campus_idps}",
+                                     "SelmidLoginURL /Shibboleth.sso/Login"]
+    conf.providers["gakunin-saml"] = ["SelmidProviderType shibboleth",
+                                      f"SelmidSAMLIdP https://idp.third-u.ac.jp/idp/shibboleth {OTHER_IDP}",
+                                      "SelmidLoginURL /Shibboleth.sso/Login"]
+    conf.locations["/app"] = ["AuthType selmid", "SelmidProviders campus-saml", "Require valid-user"]
+    conf.locations["/proxied"] = ["AuthType selmid", "SelmidProviders gakunin-saml", "Require valid-user"]
+    return conf
+
+
+def test_two_saml_providers_keep_their_idps_apart(stack, shib):
+    h = stack.httpd(two_saml_providers_conf(stack, shib, IDP))
+    # carol (other university) logs in through gakunin-saml
+    shib.login_as("carol")
+    carol = stack.browser()
+    flow = carol.follow(stack.url("/selmid/login?provider=gakunin-saml&target=%2Fproxied%2Fecho"))
+    assert flow.response.status_code == 200
+    gakunin_session = carol.cookie("selmid_session")
+    assert gakunin_session
+    # her session is not accepted where only campus-saml is: she is sent to campus-saml's login
+    mark = h.log_mark()
+    r = carol.get(stack.url("/app/"))
+    assert r.status_code == 302 and "provider=campus-saml" in r.headers["Location"]
+    h.wait_log(r"SM30034: the session's provider gakunin-saml is not accepted here", mark)
+    # importing the same SAML session under campus-saml's name is refused
+    mark = h.log_mark()
+    r = carol.get(import_url(stack, "campus-saml"))
+    assert r.status_code == 403
+    assert_no_session_cookie(r)
+    line = h.wait_log(r"SM32010: SAML import refused: .*", mark).group(0)
+    assert "campus-saml" in line and OTHER_IDP in line
+    assert "carol@other-u.ac.jp" not in h.log_since(mark)
+    assert carol.cookie("selmid_session") == gakunin_session
+    r = carol.get(stack.url("/app/"))
+    assert r.status_code == 302 and "provider=campus-saml" in r.headers["Location"]
+    # the whole campus login path ends at the same refusal
+    r = carol.follow(stack.url("/selmid/login?provider=campus-saml&target=%2Fapp%2F")).response
+    assert r.status_code == 403 and urlsplit(r.url).path == "/selmid/saml"
+    assert carol.cookie("selmid_session") == gakunin_session
+
+    # alice (this university) the other way round
+    shib.login_as("alice")
+    alice = stack.browser()
+    env = app_env(saml_login(alice, stack).response)
+    assert env["SELMID_PROVIDER"] == "campus-saml" and env["REMOTE_USER"] == "alice@example.edu"
+    campus_session = alice.cookie("selmid_session")
+    r = alice.get(stack.url("/proxied/echo"))
+    assert r.status_code == 302 and "provider=gakunin-saml" in r.headers["Location"]
+    mark = h.log_mark()
+    r = alice.get(import_url(stack, "gakunin-saml", "/proxied/echo"))
+    assert r.status_code == 403
+    line = h.wait_log(r"SM32010: SAML import refused: .*", mark).group(0)
+    assert "gakunin-saml" in line and IDP in line
+    assert alice.cookie("selmid_session") == campus_session
+
+
+def test_saml_idp_any_accepts_every_idp(stack, shib):
+    shib.add_user("carol", CAROL_SAML, idp=OTHER_IDP)
+    conf = saml_conf(stack, shib)
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", "SelmidSAMLIdP any",
+                                     "SelmidLoginURL /Shibboleth.sso/Login"]
+    stack.httpd(conf)
+    for user, idp, eppn in (("carol", OTHER_IDP, "carol@other-u.ac.jp"), ("alice", IDP, "alice@example.edu")):
+        shib.login_as(user)
+        env = app_env(saml_login(stack.browser(), stack).response)
+        assert env["SELMID_PROVIDER"] == "campus-saml"
+        assert env["REMOTE_USER"] == eppn
+        assert env[cgi("Shib-Identity-Provider")] == idp
+
+
+def test_session_of_an_idp_removed_from_the_list_counts_as_none(stack, shib):
+    """The IdP list changes after the import (sessions in memcached survive the restart): the
+    session's issuer is checked on every request, not only at the import."""
+    h = stack.httpd(two_saml_providers_conf(stack, shib, f"{IDP} {OTHER_IDP}", store="memcached"))
+    shib.login_as("carol")
+    b = stack.browser()
+    env = app_env(saml_login(b, stack).response)
+    assert env["SELMID_PROVIDER"] == "campus-saml" and env["REMOTE_USER"] == "carol@other-u.ac.jp"
+    session = b.cookie("selmid_session")
+    h.stop()
+    b.close()
+    # the same configuration: the session is still good
+    h = stack.httpd(two_saml_providers_conf(stack, shib, f"{IDP} {OTHER_IDP}", store="memcached"))
+    assert app_env(b.get(stack.url("/app/")))["REMOTE_USER"] == "carol@other-u.ac.jp"
+    h.stop()
+    b.close()
+    # OTHER_IDP removed from campus-saml: the session counts as none there
+    h = stack.httpd(two_saml_providers_conf(stack, shib, IDP, store="memcached"))
+    mark = h.log_mark()
+    r = b.get(stack.url("/app/"))
+    assert r.status_code == 302 and "provider=campus-saml" in r.headers["Location"]
+    line = h.wait_log(r"SM32011: .*", mark).group(0)
+    assert OTHER_IDP in line and "campus-saml" in line
+    assert b.cookie("selmid_session") == session  # not a broken session: just not one for here

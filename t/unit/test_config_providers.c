@@ -161,6 +161,8 @@ START_TEST(per_type_checks)
     pc = prov(SM_PT_SHIBBOLETH);
     check_refused(pc, "shibboleth takes no client");
     pc->client_id = pc->client_secret = NULL;
+    check_refused(pc, "needs SelmidSAMLIdP"); /* required, `any` must be explicit */
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "https://idp.example.ac.jp/idp/shibboleth", pc));
     ck_assert_ptr_null(sm_provider_cfg_check(P, pc));
     ck_assert_str_eq(sm_cfg_provider_login_url(pc), "/Shibboleth.sso/Login");
     pc->endpoints[SM_EP_TOKEN] = "https://x.example/token";
@@ -169,6 +171,81 @@ START_TEST(per_type_checks)
     pc->issuer = "https://idp.example";
     pc->login_url = "/Shibboleth.sso/Login";
     check_refused(pc, "SelmidLoginURL");
+    pc = prov(SM_PT_OIDC);
+    pc->issuer = "https://idp.example";
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "https://idp.example/idp/shibboleth", pc));
+    check_refused(pc, "SelmidSAMLIdP is only for SelmidProviderType shibboleth");
+    pc = prov(SM_PT_GOOGLE);
+    pc->saml_idp_any = 1;
+    check_refused(pc, "SelmidSAMLIdP is only for SelmidProviderType shibboleth");
+    /* any next to an entityID (set directly: the parser refuses it too) */
+    pc = prov(SM_PT_SHIBBOLETH);
+    pc->client_id = pc->client_secret = NULL;
+    pc->saml_idp_any = 1;
+    ck_assert_ptr_null(sm_provider_cfg_check(P, pc));
+    pc->saml_idps = apr_array_make(P, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(pc->saml_idps, const char *) = "https://idp.example/idp/shibboleth";
+    check_refused(pc, "SelmidSAMLIdP any must be the only value");
+}
+END_TEST
+
+START_TEST(saml_idp_values)
+{
+    sm_provider_cfg_t *pc = sm_provider_cfg_create(P, "campus-saml", "test.conf:1");
+    sm_provider_cfg_t *fed = sm_provider_cfg_create(P, "gakunin-saml", "test.conf:5");
+    const char *longest = "https://idp.example.ac.jp/", *toolong;
+    static const char *bad[] = {"",
+                                "idp.example.ac.jp",
+                                "/idp/shibboleth",
+                                "https://idp.example.ac.jp/a b",
+                                "https://idp.example.ac.jp/\x01",
+                                "https://idp.example.ac.jp/\xe5\xad\xa6",
+                                "https:/idp.example.ac.jp",
+                                "https:///idp",
+                                "http:",
+                                "urn:",
+                                "1urn:x",
+                                ":x",
+                                "ANY",
+                                "any,https://idp.example.ac.jp/idp/shibboleth"};
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(sm_cfg_parse_saml_idp(P, bad[i], pc) != NULL, "accepted '%s'", bad[i]);
+    ck_assert_ptr_null(pc->saml_idps);
+    ck_assert(!pc->saml_idp_any);
+
+    while (strlen(longest) < SM_SAML_ENTITY_ID_MAX)
+        longest = apr_pstrcat(P, longest, "a", NULL);
+    toolong = apr_pstrcat(P, longest, "a", NULL);
+    ck_assert_ptr_nonnull(sm_cfg_parse_saml_idp(P, toolong, pc));
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, longest, pc));
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "https://idp.example.ac.jp/idp/shibboleth", pc));
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "urn:mace:example.ac.jp:idp", pc));
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "http://127.0.0.1:8080/idp?x=1", pc));
+    ck_assert_int_eq(pc->saml_idps->nelts, 4);
+    /* any cannot join a list, and a list cannot join any */
+    ck_assert_ptr_nonnull(strstr(sm_cfg_parse_saml_idp(P, "any", pc), "only value"));
+    ck_assert(!pc->saml_idp_any);
+    ck_assert_ptr_null(sm_cfg_parse_saml_idp(P, "any", fed));
+    ck_assert(fed->saml_idp_any);
+    ck_assert_ptr_nonnull(
+        sm_cfg_parse_saml_idp(P, "https://idp.example.ac.jp/idp/shibboleth", fed));
+    ck_assert_ptr_null(fed->saml_idps);
+
+    /* exact, case-sensitive comparison of the entityID */
+    ck_assert(sm_cfg_provider_saml_idp_ok(pc, "https://idp.example.ac.jp/idp/shibboleth"));
+    ck_assert(sm_cfg_provider_saml_idp_ok(pc, "urn:mace:example.ac.jp:idp"));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(pc, "https://IDP.example.ac.jp/idp/shibboleth"));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(pc, "https://idp.example.ac.jp/idp/shibboleth/"));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(pc, "https://idp.other-u.ac.jp/idp/shibboleth"));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(pc, ""));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(pc, NULL));
+    ck_assert(sm_cfg_provider_saml_idp_ok(fed, "https://idp.other-u.ac.jp/idp/shibboleth"));
+    ck_assert(!sm_cfg_provider_saml_idp_ok(fed, NULL));
+    /* a provider without SelmidSAMLIdP accepts none */
+    ck_assert(!sm_cfg_provider_saml_idp_ok(sm_provider_cfg_create(P, "n", NULL),
+                                           "https://idp.example.ac.jp/idp/shibboleth"));
 }
 END_TEST
 
@@ -318,6 +395,7 @@ Suite *sm_suite_config_providers(void)
     tcase_add_test(tc, line_defaults_follow_line_docs);
     tcase_add_test(tc, other_type_defaults);
     tcase_add_test(tc, per_type_checks);
+    tcase_add_test(tc, saml_idp_values);
     tcase_add_test(tc, parse_urls);
     tcase_add_test(tc, parse_domain_version_label);
     tcase_add_test(tc, parse_apple_key);

@@ -5,6 +5,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from .op import CLIENT_SECRET
+from .shib_standin import IDP
 
 # Defined in this order (the chooser's order where SelmidProviders is unset): not alphabetical.
 DEFINITION_ORDER = ["uni", "op2", "op"]
@@ -19,7 +20,7 @@ def chooser_conf(stack):
     (definition order), /hintoff like /app with SelmidProviderHint off, /two only op and op2."""
     conf = stack.conf()
     op = conf.providers.pop("op")
-    conf.providers["uni"] = ["SelmidProviderType shibboleth", 'SelmidLabel en "Campus SSO"',
+    conf.providers["uni"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {IDP}", 'SelmidLabel en "Campus SSO"',
                              'SelmidLabel ja "学内シングルサインオン"']
     conf.providers["op2"] = [f"SelmidIssuer {stack.op2.issuer}", "SelmidClientID app2",
                              f"SelmidClientSecret {CLIENT_SECRET}", 'SelmidScope "openid email profile"']
@@ -77,7 +78,8 @@ def all_types_conf(stack):
     secret = ["SelmidClientID chooser-test", "SelmidClientSecret chooser-test-secret-0123456789abcdef"]
     conf.providers["op"] = [d for d in conf.providers["op"] if not d.startswith("SelmidLabel")] + \
         ['SelmidLabel en "University login"', 'SelmidLabel ja "大学のアカウントでログイン"']
-    conf.providers["uni"] = ["SelmidProviderType shibboleth", 'SelmidLabel en "GakuNin (Shibboleth)"',
+    conf.providers["uni"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {IDP}",
+                             'SelmidLabel en "GakuNin (Shibboleth)"',
                              'SelmidLabel ja "学認 (Shibboleth)"']
     for t in ("line", "google", "yahoojp", "facebook"):
         conf.providers[t] = [f"SelmidProviderType {t}"] + secret
