@@ -233,8 +233,8 @@ sm_http_resp_t *fake_http_resp(apr_pool_t *p, int status, const char *content_ty
     return r;
 }
 
-const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
-                          const char *kid, const char *claims)
+const char *fake_sign_jws(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
+                          const char *kid, const char *payload, size_t len)
 {
     cjose_header_t *h = cjose_header_new(NULL);
     cjose_jws_t *jws;
@@ -243,11 +243,17 @@ const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const
     cjose_header_set(h, CJOSE_HDR_ALG, alg, NULL);
     if (kid)
         cjose_header_set(h, CJOSE_HDR_KID, kid, NULL);
-    jws = cjose_jws_sign(key, h, (const uint8_t *)claims, strlen(claims), NULL);
+    jws = cjose_jws_sign(key, h, (const uint8_t *)payload, len, NULL);
     ck_assert_ptr_nonnull(jws);
     ck_assert(cjose_jws_export(jws, &ser, NULL));
     out = apr_pstrdup(p, ser);
     cjose_jws_release(jws);
     cjose_header_release(h);
     return out;
+}
+
+const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
+                          const char *kid, const char *claims)
+{
+    return fake_sign_jws(p, key, alg, kid, claims, strlen(claims));
 }

@@ -69,6 +69,9 @@ sm_http_resp_t *fake_http_resp(apr_pool_t *p, int status, const char *content_ty
 struct _cjose_jwk_int;
 const char *fake_sign_jwt(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
                           const char *kid, const char *claims);
+/* The same over len raw payload bytes (not necessarily JSON). */
+const char *fake_sign_jws(apr_pool_t *p, const struct _cjose_jwk_int *key, const char *alg,
+                          const char *kid, const char *payload, size_t len);
 
 /* The last request made to url, or NULL. */
 const sm_http_req_t *fake_http_find(const fake_http_t *h, const char *url);
