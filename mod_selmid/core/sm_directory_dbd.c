@@ -5,6 +5,7 @@
  * - The same DML text on SQLite (3.24+: ON CONFLICT) and PostgreSQL: times are integer seconds,
  *   ids are TEXT (persons: 128-bit random base64url); only the events' id column is spelt per
  *   back end in the DDL (SQLite INTEGER PRIMARY KEY AUTOINCREMENT, PostgreSQL an identity column).
+ *   The pgsql driver declares every parameter varchar, so numbers are passed as CAST(%s AS ...).
  * - Connections: an apr_reslist pool per process (like mod_dbd), for both back ends; each
  *   connection is used by one thread at a time. SQLite allows several connections to one file;
  *   writers are serialised by its lock (busy timeout 5 s, plus the driver's own retries), which is
@@ -112,7 +113,8 @@ static const struct {
     [ST_FIND] = {"sm_find",
                  "SELECT person_id FROM identities WHERE provider = %s AND issuer = %s AND "
                  "subject = %s"},
-    [ST_PERSON_NEW] = {"sm_person_new", "INSERT INTO persons (id, created_at) VALUES (%s, %s)"},
+    [ST_PERSON_NEW] = {"sm_person_new",
+                       "INSERT INTO persons (id, created_at) VALUES (%s, CAST(%s AS BIGINT))"},
     [ST_PERSON_EXISTS] = {"sm_person_exists", "SELECT id FROM persons WHERE id = %s"},
     [ST_LINK] = {"sm_link",
                  "INSERT INTO identities (provider, issuer, subject, person_id, org, linked_at, "
@@ -124,9 +126,9 @@ static const struct {
     [ST_LIST] = {"sm_list",
                  "SELECT provider, issuer, subject, org, linked_at, last_used FROM identities "
                  "WHERE person_id = %s ORDER BY linked_at, provider, issuer, subject"},
-    [ST_TOUCH] = {"sm_touch",
-                  "UPDATE identities SET last_used = %s WHERE provider = %s AND issuer = %s AND "
-                  "subject = %s"},
+    [ST_TOUCH] = {"sm_touch", "UPDATE identities SET last_used = CAST(%s AS BIGINT) WHERE provider "
+                              "= %s AND issuer = %s AND "
+                              "subject = %s"},
     [ST_ORG_SAVE] = {"sm_org_save",
                      "INSERT INTO org_attributes (person_id, attrs, captured_at) SELECT id, "
                      "CAST(%s AS TEXT), CAST(%s AS BIGINT) FROM persons WHERE id = %s "
@@ -136,10 +138,10 @@ static const struct {
                      "SELECT attrs, captured_at FROM org_attributes WHERE person_id = %s"},
     [ST_EVENT_ADD] = {"sm_event_add",
                       "INSERT INTO events (type, person_id, provider, at, detail) VALUES (%s, %s, "
-                      "%s, %s, %s)"},
-    [ST_EVENTS] = {"sm_events",
-                   "SELECT id, type, person_id, provider, at, detail FROM events WHERE id > %s "
-                   "ORDER BY id LIMIT CAST(%s AS INTEGER)"},
+                      "%s, CAST(%s AS BIGINT), %s)"},
+    [ST_EVENTS] = {"sm_events", "SELECT id, type, person_id, provider, at, detail FROM events "
+                                "WHERE id > CAST(%s AS BIGINT) "
+                                "ORDER BY id LIMIT CAST(%s AS INTEGER)"},
 };
 
 /* ---- migrations ------------------------------------------------------------------------- */
@@ -324,7 +326,8 @@ static void log_fail(const dir_t *d, conn_t *c, const char *what, int rc)
            dbd_err(d, c->handle, rc));
 }
 
-/* Runs a prepared select and collects every row (the sequential result must be read to its end);
+/* Runs a prepared select and collects every row. Random access: the pgsql driver reports a
+ * failing query only then (a sequential select may fail late and look like an empty result);
  * rows is an array of const char ** of ncols entries, allocated in p. */
 static int select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
                        apr_array_header_t **rows, const char **args)
@@ -335,7 +338,7 @@ static int select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
 
     while (args[nargs])
         nargs++;
-    rc = apr_dbd_pselect(d->driver, p, c->handle, &res, c->st[st], 0, nargs, args);
+    rc = apr_dbd_pselect(d->driver, p, c->handle, &res, c->st[st], 1, nargs, args);
     if (rc != 0)
         return rc;
     *rows = apr_array_make(p, 4, sizeof(const char **));
@@ -747,7 +750,7 @@ static int schema_version(const dir_t *d, apr_pool_t *p, apr_dbd_t *h, int *vers
     int rc;
 
     *version = -1;
-    rc = apr_dbd_select(d->driver, p, h, &res, "SELECT version FROM selmid_schema WHERE id = 1", 0);
+    rc = apr_dbd_select(d->driver, p, h, &res, "SELECT version FROM selmid_schema WHERE id = 1", 1);
     if (rc != 0)
         return rc;
     while ((rc = apr_dbd_get_row(d->driver, p, res, &row, -1)) == 0) {
@@ -819,7 +822,8 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
             goto leave;
         }
     }
-    rc = apr_dbd_prepare(d->driver, p, h, "UPDATE selmid_schema SET version = %s WHERE id = 1",
+    rc = apr_dbd_prepare(d->driver, p, h,
+                         "UPDATE selmid_schema SET version = CAST(%s AS INTEGER) WHERE id = 1",
                          "sm_schema_set", &set);
     if (rc == 0) {
         const char *args[] = {apr_psprintf(p, "%d", SM_DIR_SCHEMA_VERSION)};

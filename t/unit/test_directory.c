@@ -1,7 +1,9 @@
 /* test_directory.c: the directory port's APR-util DBD adapter against a real SQLite database in
  * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration,
  * links and their uniqueness (also under a race of two threads), organisational attributes,
- * events, and the spec parser. */
+ * events, and the spec parser. With SM_TEST_PGSQL set to a libpq conninfo (a throwaway database:
+ * every test drops and recreates its public schema), the same tests also run on PostgreSQL
+ * through the driver libaprutil1-dbd-pgsql. */
 #include "sm_tests.h"
 #include "fakes.h"
 #include "sm_directory.h"
@@ -19,15 +21,44 @@
 static char tmpdir[64];
 static const char *dbfile;
 static const char *spec;
+static const char *pg_conninfo; /* SM_TEST_PGSQL */
+static bool use_pg;
 static fake_log_t flog;
+
+typedef struct raw_t {
+    const apr_dbd_driver_t *drv;
+    apr_dbd_t *h;
+} raw_t;
+static raw_t raw_open(void);
+static void raw_exec(raw_t *r, const char *sql);
 
 static void dir_setup(void)
 {
     strcpy(tmpdir, "/tmp/sm-dir-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     dbfile = apr_pstrcat(P, tmpdir, "/selmid.db", NULL);
-    spec = apr_pstrcat(P, "sqlite:", dbfile, NULL);
     fake_log_init(&flog, P);
+    if (use_pg) {
+        raw_t r;
+        spec = apr_pstrcat(P, "pgsql:", pg_conninfo, NULL);
+        r = raw_open();
+        raw_exec(&r, "DROP SCHEMA IF EXISTS public CASCADE");
+        raw_exec(&r, "CREATE SCHEMA public");
+        apr_dbd_close(r.drv, r.h);
+    } else
+        spec = apr_pstrcat(P, "sqlite:", dbfile, NULL);
+}
+
+static void sqlite_setup(void)
+{
+    use_pg = false;
+    dir_setup();
+}
+
+static void pg_setup(void)
+{
+    use_pg = true;
+    dir_setup();
 }
 
 static void dir_teardown(void)
@@ -54,27 +85,39 @@ static sm_directory_t *open_dir(apr_pool_t *p)
     const char *err = NULL;
 
     ck_assert_ptr_null(sm_directory_dbd_parse(p, spec, &cfg));
-    ck_assert_int_eq(sm_directory_dbd_open(p, cfg, &flog.port, &sm_rand_system, &d, &err),
-                     APR_SUCCESS);
+    ck_assert_msg(sm_directory_dbd_open(p, cfg, &flog.port, &sm_rand_system, &d, &err) ==
+                      APR_SUCCESS,
+                  "open: %s", err ? err : "?");
     ck_assert_ptr_nonnull(d);
     return d;
 }
 
 /* Raw SQL on the test database, independent of the adapter. */
-typedef struct raw_t {
-    const apr_dbd_driver_t *drv;
-    apr_dbd_t *h;
-} raw_t;
-
 static raw_t raw_open(void)
 {
     raw_t r;
     const char *err = NULL;
 
     ck_assert_int_eq(apr_dbd_init(P), APR_SUCCESS);
-    ck_assert_int_eq(apr_dbd_get_driver(P, "sqlite3", &r.drv), APR_SUCCESS);
-    ck_assert_int_eq(apr_dbd_open_ex(r.drv, P, dbfile, &r.h, &err), APR_SUCCESS);
+    ck_assert_int_eq(apr_dbd_get_driver(P, use_pg ? "pgsql" : "sqlite3", &r.drv), APR_SUCCESS);
+    ck_assert_msg(apr_dbd_open_ex(r.drv, P, use_pg ? pg_conninfo : dbfile, &r.h, &err) ==
+                      APR_SUCCESS,
+                  "raw open: %s", err ? err : "?");
     return r;
+}
+
+/* True when the query fails (for example on a table that does not exist). */
+static bool raw_fails(raw_t *r, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
+
+    if (rc != 0)
+        return true;
+    while ((rc = apr_dbd_get_row(r->drv, P, res, &row, -1)) == 0)
+        ;
+    return rc != -1;
 }
 
 static void raw_exec(raw_t *r, const char *sql)
@@ -90,7 +133,7 @@ static const char *raw_value(raw_t *r, const char *sql)
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *out = NULL;
-    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 0);
+    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
 
     ck_assert_msg(rc == 0, "%s: %s", sql, apr_dbd_error(r->drv, r->h, rc));
     while (apr_dbd_get_row(r->drv, P, res, &row, -1) == 0)
@@ -135,14 +178,21 @@ START_TEST(spec_parser)
 }
 END_TEST
 
-START_TEST(schema_created_0600)
+START_TEST(sqlite_file_0600)
 {
     apr_finfo_t fi;
-    raw_t r;
 
     open_dir(P);
     ck_assert_int_eq(apr_stat(&fi, dbfile, APR_FINFO_PROT, P), APR_SUCCESS);
     ck_assert_int_eq(fi.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE);
+}
+END_TEST
+
+START_TEST(schema_created)
+{
+    raw_t r;
+
+    open_dir(P);
     r = raw_open();
     ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
     ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "0");
@@ -329,8 +379,23 @@ START_TEST(newer_version_refused)
     ck_assert(fake_log_has(&flog, "SM24011"));
     /* untouched */
     ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "3");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events'"),
-                     "0");
+    ck_assert(raw_fails(&r, "SELECT COUNT(*) FROM events"));
+    ck_assert(!raw_fails(&r, "SELECT COUNT(*) FROM persons"));
+}
+END_TEST
+
+START_TEST(pg_unreachable)
+{
+    sm_dir_dbd_cfg_t *cfg = NULL;
+    sm_directory_t *d = NULL;
+    const char *err = NULL;
+
+    ck_assert_ptr_null(sm_directory_dbd_parse(
+        P, apr_pstrcat(P, "pgsql:host=", tmpdir, " port=1 dbname=none user=none", NULL), &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(err, "cannot open the pgsql directory"));
 }
 END_TEST
 
@@ -514,25 +579,41 @@ START_TEST(events_in_order)
 }
 END_TEST
 
+static void add_common(TCase *tc)
+{
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, spec_parser);
+    tcase_add_test(tc, schema_created);
+    tcase_add_test(tc, link_find_list_unlink);
+    tcase_add_test(tc, linked_elsewhere_eexist);
+    tcase_add_test(tc, reopen_keeps_data);
+    tcase_add_test(tc, migrates_version_1);
+    tcase_add_test(tc, newer_version_refused);
+    tcase_add_test(tc, race_two_links);
+    tcase_add_test(tc, org_attributes);
+    tcase_add_test(tc, events_in_order);
+}
+
 Suite *sm_suite_directory(void)
 {
     Suite *s = suite_create("directory");
     TCase *tc = tcase_create("sqlite");
 
     tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
-    tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, spec_parser);
-    tcase_add_test(tc, schema_created_0600);
-    tcase_add_test(tc, link_find_list_unlink);
-    tcase_add_test(tc, linked_elsewhere_eexist);
-    tcase_add_test(tc, reopen_keeps_data);
-    tcase_add_test(tc, migrates_version_1);
-    tcase_add_test(tc, newer_version_refused);
+    tcase_add_checked_fixture(tc, sqlite_setup, dir_teardown);
+    add_common(tc);
+    tcase_add_test(tc, sqlite_file_0600);
     tcase_add_test(tc, open_failures);
-    tcase_add_test(tc, race_two_links);
-    tcase_add_test(tc, org_attributes);
-    tcase_add_test(tc, events_in_order);
     suite_add_tcase(s, tc);
+
+    pg_conninfo = getenv("SM_TEST_PGSQL");
+    if (pg_conninfo && *pg_conninfo) {
+        tc = tcase_create("pgsql");
+        tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
+        tcase_add_checked_fixture(tc, pg_setup, dir_teardown);
+        add_common(tc);
+        tcase_add_test(tc, pg_unreachable);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
