@@ -31,6 +31,8 @@
 #define DIR_POOL_TTL        apr_time_from_sec(120)
 #define DIR_ACQUIRE_TIMEOUT apr_time_from_sec(10)
 #define PERSON_ID_BYTES     16
+#define SM_STR_(x)          #x
+#define SM_STR(x)           SM_STR_(x)
 
 typedef enum { BK_SQLITE, BK_PGSQL } backend_e;
 
@@ -364,6 +366,29 @@ static int exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const ch
     return rc;
 }
 
+/* Transactions are begun and ended here rather than with apr_dbd_transaction_start/end: SQLite
+ * needs BEGIN IMMEDIATE (the write lock first, waiting under the busy timeout) so that two
+ * writers never deadlock on a read lock upgraded to a write lock, which SQLite reports at once as
+ * SQLITE_BUSY without waiting. */
+static int tx_begin(const dir_t *d, apr_dbd_t *h)
+{
+    int n = 0;
+    return apr_dbd_query(d->driver, h, &n,
+                         d->cfg->backend == BK_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+/* Commits (when commit) or rolls back; a failed commit is rolled back. 0 when committed. */
+static int tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
+{
+    int n = 0, rc = -1;
+
+    if (commit)
+        rc = apr_dbd_query(d->driver, h, &n, "COMMIT");
+    if (rc != 0)
+        (void)apr_dbd_query(d->driver, h, &n, "ROLLBACK");
+    return commit ? rc : 0;
+}
+
 static apr_status_t dir_find(void *baton, apr_pool_t *p, const sm_identity_t *id,
                              const char **person)
 {
@@ -402,7 +427,7 @@ static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id
 {
     dir_t *d = baton;
     conn_t *c = NULL;
-    apr_dbd_transaction_t *tx = NULL;
+    bool tx = false;
     apr_status_t rv = APR_SUCCESS;
     const char *pid = person, *ts = secs(p, now);
     int rc, n = 0;
@@ -420,7 +445,8 @@ static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id
     }
     if ((rv = acquire(d, &c)) != APR_SUCCESS)
         return rv;
-    rc = apr_dbd_transaction_start(d->driver, p, c->handle, &tx);
+    rc = tx_begin(d, c->handle);
+    tx = rc == 0;
     if (rc != 0) {
         log_fail(d, c, "begin (link)", rc);
         rv = APR_EGENERAL;
@@ -471,9 +497,7 @@ static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id
     }
 leave:
     if (tx) {
-        if (rv != APR_SUCCESS)
-            apr_dbd_transaction_mode_set(d->driver, tx, APR_DBD_TRANSACTION_ROLLBACK);
-        rc = apr_dbd_transaction_end(d->driver, p, tx);
+        rc = tx_end(d, c->handle, rv == APR_SUCCESS);
         if (rc != 0 && rv == APR_SUCCESS) {
             log_fail(d, c, "commit (link)", rc);
             rv = APR_EGENERAL;
@@ -490,7 +514,7 @@ static apr_status_t dir_unlink(void *baton, apr_pool_t *p, const char *person,
 {
     dir_t *d = baton;
     conn_t *c = NULL;
-    apr_dbd_transaction_t *tx = NULL;
+    bool tx = false;
     apr_status_t rv = APR_SUCCESS;
     int rc, n = 0;
 
@@ -498,7 +522,8 @@ static apr_status_t dir_unlink(void *baton, apr_pool_t *p, const char *person,
         return APR_EINVAL;
     if ((rv = acquire(d, &c)) != APR_SUCCESS)
         return rv;
-    rc = apr_dbd_transaction_start(d->driver, p, c->handle, &tx);
+    rc = tx_begin(d, c->handle);
+    tx = rc == 0;
     if (rc != 0) {
         log_fail(d, c, "begin (unlink)", rc);
         rv = APR_EGENERAL;
@@ -527,9 +552,7 @@ static apr_status_t dir_unlink(void *baton, apr_pool_t *p, const char *person,
     }
 leave:
     if (tx) {
-        if (rv != APR_SUCCESS)
-            apr_dbd_transaction_mode_set(d->driver, tx, APR_DBD_TRANSACTION_ROLLBACK);
-        rc = apr_dbd_transaction_end(d->driver, p, tx);
+        rc = tx_end(d, c->handle, rv == APR_SUCCESS);
         if (rc != 0 && rv == APR_SUCCESS) {
             log_fail(d, c, "commit (unlink)", rc);
             rv = APR_EGENERAL;
@@ -760,10 +783,9 @@ static int schema_version(const dir_t *d, apr_pool_t *p, apr_dbd_t *h, int *vers
     return rc == -1 ? 0 : rc;
 }
 
-static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **err)
+/* *final is set when retrying cannot help (a newer schema). */
+static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **err, bool *final)
 {
-    apr_dbd_transaction_t *tx = NULL;
-    apr_dbd_prepared_t *set = NULL;
     apr_status_t rv = APR_SUCCESS;
     int rc, n = 0, version = -1;
     size_t i;
@@ -780,7 +802,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
         *err = apr_psprintf(p, "cannot create selmid_schema: %s", dbd_err(d, h, rc));
         return APR_EGENERAL;
     }
-    rc = apr_dbd_transaction_start(d->driver, p, h, &tx);
+    rc = tx_begin(d, h);
     if (rc != 0) {
         *err = apr_psprintf(p, "cannot begin the migration: %s", dbd_err(d, h, rc));
         return APR_EGENERAL;
@@ -800,6 +822,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
         goto leave;
     }
     if (version > SM_DIR_SCHEMA_VERSION || version < 0) {
+        *final = true;
         *err = apr_psprintf(p,
                             "the directory's schema version is %d, but this mod_selmid supports "
                             "versions up to %d: upgrade mod_selmid",
@@ -822,13 +845,10 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
             goto leave;
         }
     }
-    rc = apr_dbd_prepare(d->driver, p, h,
-                         "UPDATE selmid_schema SET version = CAST(%s AS INTEGER) WHERE id = 1",
-                         "sm_schema_set", &set);
-    if (rc == 0) {
-        const char *args[] = {apr_psprintf(p, "%d", SM_DIR_SCHEMA_VERSION)};
-        rc = apr_dbd_pquery(d->driver, p, h, &n, set, 1, args);
-    }
+    /* A constant of this code (not input), spelt into the literal at compile time. */
+    rc = apr_dbd_query(
+        d->driver, h, &n,
+        "UPDATE selmid_schema SET version = " SM_STR(SM_DIR_SCHEMA_VERSION) " WHERE id = 1");
     if (rc != 0) {
         *err = apr_psprintf(p, "cannot record the schema version: %s", dbd_err(d, h, rc));
         rv = APR_EGENERAL;
@@ -837,9 +857,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
     sm_log(d->log, SM_LOG_NOTICE, "SM24010: directory (%s): schema migrated from version %d to %d",
            d->port.name, version, SM_DIR_SCHEMA_VERSION);
 leave:
-    if (rv != APR_SUCCESS)
-        apr_dbd_transaction_mode_set(d->driver, tx, APR_DBD_TRANSACTION_ROLLBACK);
-    rc = apr_dbd_transaction_end(d->driver, p, tx);
+    rc = tx_end(d, h, rv == APR_SUCCESS);
     if (rc != 0 && rv == APR_SUCCESS) {
         *err = apr_psprintf(p, "cannot commit the migration: %s", dbd_err(d, h, rc));
         rv = APR_EGENERAL;
@@ -856,6 +874,7 @@ apr_status_t sm_directory_dbd_open(apr_pool_t *pool, const sm_dir_dbd_cfg_t *cfg
     apr_dbd_t *h = NULL;
     const char *e = NULL, *drv = cfg->backend == BK_SQLITE ? "sqlite3" : "pgsql";
     apr_status_t rv;
+    int attempt;
 
     *dir = NULL;
     d->cfg = cfg;
@@ -890,7 +909,16 @@ apr_status_t sm_directory_dbd_open(apr_pool_t *pool, const sm_dir_dbd_cfg_t *cfg
     rv = conn_open(d, tmp, &h, &e);
     if (rv != APR_SUCCESS)
         goto leave;
-    rv = migrate(d, tmp, h, &e);
+    /* Another process migrating at the same moment can make a statement fail once (SQLite:
+     * "database schema has changed"); the migration is all-or-nothing, so it is simply retried. */
+    for (attempt = 0; attempt < 5; attempt++) {
+        bool final = false;
+        rv = migrate(d, tmp, h, &e, &final);
+        if (rv == APR_SUCCESS || final)
+            break;
+        sm_log(log, SM_LOG_INFO, "SM24012: directory (%s): migration attempt %d: %s, retrying",
+               d->port.name, attempt + 1, e);
+    }
     apr_dbd_close(d->driver, h);
     if (rv != APR_SUCCESS)
         goto leave;

@@ -476,6 +476,60 @@ START_TEST(race_two_links)
 }
 END_TEST
 
+typedef struct opener_t {
+    pthread_barrier_t *barrier;
+    apr_pool_t *pool;
+    fake_log_t log;
+    sm_dir_dbd_cfg_t *cfg;
+    sm_directory_t *d;
+    const char *err;
+    apr_status_t rv;
+} opener_t;
+
+static void *opener(void *arg)
+{
+    opener_t *o = arg;
+
+    pthread_barrier_wait(o->barrier);
+    o->rv = sm_directory_dbd_open(o->pool, o->cfg, &o->log.port, &sm_rand_system, &o->d, &o->err);
+    return NULL;
+}
+
+/* Processes (here threads) opening a fresh directory at once: all succeed, one migrates. */
+START_TEST(concurrent_open_migrates_once)
+{
+    pthread_barrier_t barrier;
+    opener_t os[3];
+    pthread_t th[3];
+    int k, migrated = 0;
+    raw_t r;
+
+    ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 3), 0);
+    for (k = 0; k < 3; k++) {
+        memset(&os[k], 0, sizeof(os[k]));
+        os[k].barrier = &barrier;
+        apr_pool_create(&os[k].pool, NULL);
+        fake_log_init(&os[k].log, os[k].pool);
+        ck_assert_ptr_null(sm_directory_dbd_parse(os[k].pool, spec, &os[k].cfg));
+        ck_assert_int_eq(pthread_create(&th[k], NULL, opener, &os[k]), 0);
+    }
+    for (k = 0; k < 3; k++)
+        ck_assert_int_eq(pthread_join(th[k], NULL), 0);
+    pthread_barrier_destroy(&barrier);
+    for (k = 0; k < 3; k++) {
+        ck_assert_msg(os[k].rv == APR_SUCCESS, "opener %d: %s", k, os[k].err ? os[k].err : "?");
+        migrated += fake_log_has(&os[k].log, "schema migrated from version 0 to 2");
+    }
+    ck_assert_int_eq(migrated, 1);
+    ck_assert_int_eq(os[0].d->link(os[0].d->baton, P, &UNIV_A, true, NULL, T0, NULL), APR_SUCCESS);
+    for (k = 0; k < 3; k++)
+        apr_pool_destroy(os[k].pool);
+    r = raw_open();
+    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
+    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "1");
+}
+END_TEST
+
 START_TEST(org_attributes)
 {
     sm_directory_t *d = open_dir(P);
@@ -590,6 +644,7 @@ static void add_common(TCase *tc)
     tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, newer_version_refused);
     tcase_add_test(tc, race_two_links);
+    tcase_add_test(tc, concurrent_open_migrates_once);
     tcase_add_test(tc, org_attributes);
     tcase_add_test(tc, events_in_order);
 }
