@@ -13,6 +13,7 @@ PKGS=(
     apache2 apache2-dev libapr1-dev libaprutil1-dev
     libssl-dev libjansson-dev libcurl4-openssl-dev libcjose-dev libmemcached-dev
     memcached check
+    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql postgresql
     python3 python3-pytest python3-requests
     faketime ca-certificates
     chromium fonts-ipafont-gothic

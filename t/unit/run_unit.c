@@ -44,6 +44,7 @@ int main(void)
     srunner_add_suite(sr, sm_suite_template());
     srunner_add_suite(sr, sm_suite_attrmap());
     srunner_add_suite(sr, sm_suite_saml());
+    srunner_add_suite(sr, sm_suite_directory());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

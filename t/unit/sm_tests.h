@@ -25,6 +25,7 @@ Suite *sm_suite_lang(void);
 Suite *sm_suite_template(void);
 Suite *sm_suite_attrmap(void);
 Suite *sm_suite_saml(void);
+Suite *sm_suite_directory(void);
 
 /* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
 extern apr_pool_t *sm_test_pool;
