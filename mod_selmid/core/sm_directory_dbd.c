@@ -1,4 +1,6 @@
-/* sm_directory_dbd.c: the directory port on APR-util DBD (apr_dbd), drivers "sqlite3" and "pgsql".
+/* sm_directory_dbd.c: the directory port on APR-util DBD (apr_dbd), drivers "sqlite3" and "pgsql":
+ * the spec, connections, statement texts, schema migrations and open (the operations are in
+ * sm_directory_ops.c).
  *
  * - Prepared statements only (apr_dbd_prepare with labels, per connection); the only unprepared SQL
  *   is the constant DDL of the migrations and the SQLite pragmas.
@@ -17,10 +19,8 @@
  *   one transaction at open, after taking the row lock of selmid_schema so that processes opening
  *   at the same time migrate once. A database with a newer version than this code knows is refused.
  */
-#include "sm_directory.h"
+#include "sm_directory_dbd_int.h"
 #include "sm_crypto.h"
-#include <apr_dbd.h>
-#include <apr_reslist.h>
 #include <apr_file_io.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +30,8 @@
 #define DIR_POOL_SMAX       2
 #define DIR_POOL_TTL        apr_time_from_sec(120)
 #define DIR_ACQUIRE_TIMEOUT apr_time_from_sec(10)
-#define PERSON_ID_BYTES     16
 #define SM_STR_(x)          #x
 #define SM_STR(x)           SM_STR_(x)
-
-typedef enum { BK_SQLITE, BK_PGSQL } backend_e;
-
-struct sm_dir_dbd_cfg_t {
-    backend_e backend;
-    const char *target; /* file or conninfo */
-};
 
 /* ---- spec ------------------------------------------------------------------------------- */
 
@@ -92,21 +84,6 @@ const char *sm_directory_dbd_backend(const sm_dir_dbd_cfg_t *cfg)
 }
 
 /* ---- statements ------------------------------------------------------------------------- */
-
-enum {
-    ST_FIND,
-    ST_PERSON_NEW,
-    ST_PERSON_EXISTS,
-    ST_LINK,
-    ST_UNLINK,
-    ST_LIST,
-    ST_TOUCH,
-    ST_ORG_SAVE,
-    ST_ORG_LOAD,
-    ST_EVENT_ADD,
-    ST_EVENTS,
-    ST_COUNT
-};
 
 static const struct {
     const char *label;
@@ -178,25 +155,9 @@ static const migration_t migrations[] = {
     {2, "CREATE INDEX events_person ON events (person_id)", NULL},
 };
 
-/* ---- the adapter ------------------------------------------------------------------------ */
+/* ---- connections ------------------------------------------------------------------------ */
 
-typedef struct dir_t {
-    const sm_dir_dbd_cfg_t *cfg;
-    const apr_dbd_driver_t *driver;
-    const char *params;
-    const sm_log_t *log;
-    const sm_rand_t *rnd;
-    apr_reslist_t *conns;
-    sm_directory_t port;
-} dir_t;
-
-typedef struct conn_t {
-    apr_pool_t *pool;
-    apr_dbd_t *handle;
-    apr_dbd_prepared_t *st[ST_COUNT];
-} conn_t;
-
-static const char *dbd_err(const dir_t *d, apr_dbd_t *h, int rc)
+const char *sm_dbd_error(const dir_t *d, apr_dbd_t *h, int rc)
 {
     const char *e = h ? apr_dbd_error(d->driver, h, rc) : NULL;
     return e ? e : "(no message)";
@@ -225,7 +186,8 @@ static apr_status_t conn_open(const dir_t *d, apr_pool_t *cp, apr_dbd_t **h, con
             while (apr_dbd_get_row(d->driver, cp, res, &row, -1) == 0)
                 ;
         if (rc != 0) {
-            *err = apr_psprintf(cp, "cannot set up the SQLite connection: %s", dbd_err(d, *h, rc));
+            *err = apr_psprintf(cp, "cannot set up the SQLite connection: %s",
+                                sm_dbd_error(d, *h, rc));
             apr_dbd_close(d->driver, *h);
             *h = NULL;
             return APR_EGENERAL;
@@ -259,7 +221,7 @@ static apr_status_t conn_ctor(void **resource, void *params, apr_pool_t *rpool)
         rc = apr_dbd_prepare(d->driver, cp, c->handle, stmts[i].sql, stmts[i].label, &c->st[i]);
         if (rc != 0) {
             sm_log(d->log, SM_LOG_ERROR, "SM24002: directory: cannot prepare %s: %s",
-                   stmts[i].label, dbd_err(d, c->handle, rc));
+                   stmts[i].label, sm_dbd_error(d, c->handle, rc));
             apr_dbd_close(d->driver, c->handle);
             rv = APR_EGENERAL;
             goto leave;
@@ -283,7 +245,7 @@ static apr_status_t conn_dtor(void *resource, void *params, apr_pool_t *rpool)
     return APR_SUCCESS;
 }
 
-static apr_status_t acquire(dir_t *d, conn_t **c)
+apr_status_t sm_dbd_acquire(dir_t *d, conn_t **c)
 {
     void *r = NULL;
     apr_status_t rv = apr_reslist_acquire(d->conns, &r);
@@ -298,7 +260,7 @@ static apr_status_t acquire(dir_t *d, conn_t **c)
 }
 
 /* Returns a connection to the pool, or drops it when it is broken. */
-static void release(dir_t *d, conn_t *c, apr_pool_t *p, bool failed)
+void sm_dbd_release(dir_t *d, conn_t *c, apr_pool_t *p, bool failed)
 {
     if (failed && apr_dbd_check_conn(d->driver, p, c->handle) != APR_SUCCESS)
         apr_reslist_invalidate(d->conns, c);
@@ -306,32 +268,26 @@ static void release(dir_t *d, conn_t *c, apr_pool_t *p, bool failed)
         apr_reslist_release(d->conns, c);
 }
 
-static const char *secs(apr_pool_t *p, apr_time_t t)
+const char *sm_dbd_secs(apr_pool_t *p, apr_time_t t)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)apr_time_sec(t));
 }
 
-static apr_time_t from_secs(const char *s)
+apr_time_t sm_dbd_from_secs(const char *s)
 {
     return s ? apr_time_from_sec(apr_atoi64(s)) : 0;
 }
 
-static bool identity_ok(const sm_identity_t *id)
-{
-    return id && id->provider && *id->provider && id->issuer && *id->issuer && id->subject &&
-           *id->subject;
-}
-
-static void log_fail(const dir_t *d, conn_t *c, const char *what, int rc)
+void sm_dbd_log_fail(const dir_t *d, conn_t *c, const char *what, int rc)
 {
     sm_log(d->log, SM_LOG_ERROR, "SM24004: directory (%s): %s failed: %s", d->port.name, what,
-           dbd_err(d, c->handle, rc));
+           sm_dbd_error(d, c->handle, rc));
 }
 
 /* Runs a prepared select and collects every row. Random access: the pgsql driver reports a
  * failing query only then (a sequential select may fail late and look like an empty result);
  * rows is an array of const char ** of ncols entries, allocated in p. */
-static int select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
+int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
                        apr_array_header_t **rows, const char **args)
 {
     apr_dbd_results_t *res = NULL;
@@ -355,7 +311,7 @@ static int select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
     return rc == -1 ? 0 : rc;
 }
 
-static int exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args)
+int sm_dbd_exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args)
 {
     int nargs = 0, n = 0;
     int rc;
@@ -370,7 +326,7 @@ static int exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const ch
  * needs BEGIN IMMEDIATE (the write lock first, waiting under the busy timeout) so that two
  * writers never deadlock on a read lock upgraded to a write lock, which SQLite reports at once as
  * SQLITE_BUSY without waiting. */
-static int tx_begin(const dir_t *d, apr_dbd_t *h)
+int sm_dbd_tx_begin(const dir_t *d, apr_dbd_t *h)
 {
     int n = 0;
     return apr_dbd_query(d->driver, h, &n,
@@ -378,7 +334,7 @@ static int tx_begin(const dir_t *d, apr_dbd_t *h)
 }
 
 /* Commits (when commit) or rolls back; a failed commit is rolled back. 0 when committed. */
-static int tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
+int sm_dbd_tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
 {
     int n = 0, rc = -1;
 
@@ -387,380 +343,6 @@ static int tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
     if (rc != 0)
         (void)apr_dbd_query(d->driver, h, &n, "ROLLBACK");
     return commit ? rc : 0;
-}
-
-static apr_status_t dir_find(void *baton, apr_pool_t *p, const sm_identity_t *id,
-                             const char **person)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_array_header_t *rows = NULL;
-    apr_status_t rv;
-    int rc;
-
-    *person = NULL;
-    if (!identity_ok(id))
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {id->provider, id->issuer, id->subject, NULL};
-        rc = select_rows(d, c, p, ST_FIND, 1, &rows, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "find", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    if (rows->nelts == 0) {
-        rv = APR_NOTFOUND;
-        goto leave;
-    }
-    *person = APR_ARRAY_IDX(rows, 0, const char **)[0];
-leave:
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
-static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id, bool org,
-                             const char *person, apr_time_t now, const char **person_out)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    bool tx = false;
-    apr_status_t rv = APR_SUCCESS;
-    const char *pid = person, *ts = secs(p, now);
-    int rc, n = 0;
-
-    if (person_out)
-        *person_out = NULL;
-    if (!identity_ok(id) || (person && !*person))
-        return APR_EINVAL;
-    if (!pid) {
-        pid = sm_random_token(p, d->rnd, PERSON_ID_BYTES);
-        if (!pid) {
-            sm_log(d->log, SM_LOG_ERROR, "SM24005: directory: no randomness for a person id");
-            return APR_EGENERAL;
-        }
-    }
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    rc = tx_begin(d, c->handle);
-    tx = rc == 0;
-    if (rc != 0) {
-        log_fail(d, c, "begin (link)", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    if (!person) {
-        const char *args[] = {pid, ts, NULL};
-        rc = exec(d, c, p, ST_PERSON_NEW, NULL, args);
-        if (rc != 0) {
-            log_fail(d, c, "new person", rc);
-            rv = APR_EGENERAL;
-            goto leave;
-        }
-    }
-    {
-        const char *args[] = {id->provider, id->issuer, id->subject, org ? "1" : "0",
-                              ts,           ts,         pid,         NULL};
-        rc = exec(d, c, p, ST_LINK, &n, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "link", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    if (n == 0) {
-        /* Nothing inserted: the identity is linked already (the primary key of identities
-         * decided), or the given person does not exist. The insert holds the write lock now. */
-        apr_array_header_t *rows = NULL;
-        const char *args[] = {pid, NULL};
-        rc = select_rows(d, c, p, ST_PERSON_EXISTS, 1, &rows, args);
-        if (rc != 0) {
-            log_fail(d, c, "person lookup", rc);
-            rv = APR_EGENERAL;
-        } else
-            rv = rows->nelts == 0 ? APR_NOTFOUND : APR_EEXIST;
-        goto leave;
-    }
-    {
-        const char *detail = apr_psprintf(p, "{\"org\":%s,\"new_person\":%s}",
-                                          org ? "true" : "false", person ? "false" : "true");
-        const char *args[] = {"link", pid, id->provider, ts, detail, NULL};
-        rc = exec(d, c, p, ST_EVENT_ADD, NULL, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "link event", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-leave:
-    if (tx) {
-        rc = tx_end(d, c->handle, rv == APR_SUCCESS);
-        if (rc != 0 && rv == APR_SUCCESS) {
-            log_fail(d, c, "commit (link)", rc);
-            rv = APR_EGENERAL;
-        }
-    }
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_EEXIST && rv != APR_NOTFOUND);
-    if (rv == APR_SUCCESS && person_out)
-        *person_out = pid;
-    return rv;
-}
-
-static apr_status_t dir_unlink(void *baton, apr_pool_t *p, const char *person,
-                               const sm_identity_t *id, apr_time_t now)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    bool tx = false;
-    apr_status_t rv = APR_SUCCESS;
-    int rc, n = 0;
-
-    if (!identity_ok(id) || !person || !*person)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    rc = tx_begin(d, c->handle);
-    tx = rc == 0;
-    if (rc != 0) {
-        log_fail(d, c, "begin (unlink)", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    {
-        const char *args[] = {id->provider, id->issuer, id->subject, person, NULL};
-        rc = exec(d, c, p, ST_UNLINK, &n, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "unlink", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    if (n == 0) {
-        rv = APR_NOTFOUND;
-        goto leave;
-    }
-    {
-        const char *args[] = {"unlink", person, id->provider, secs(p, now), "{}", NULL};
-        rc = exec(d, c, p, ST_EVENT_ADD, NULL, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "unlink event", rc);
-        rv = APR_EGENERAL;
-    }
-leave:
-    if (tx) {
-        rc = tx_end(d, c->handle, rv == APR_SUCCESS);
-        if (rc != 0 && rv == APR_SUCCESS) {
-            log_fail(d, c, "commit (unlink)", rc);
-            rv = APR_EGENERAL;
-        }
-    }
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
-static apr_status_t dir_list(void *baton, apr_pool_t *p, const char *person,
-                             apr_array_header_t **ids)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_array_header_t *rows = NULL;
-    apr_status_t rv = APR_SUCCESS;
-    int rc, i;
-
-    *ids = NULL;
-    if (!person || !*person)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {person, NULL};
-        rc = select_rows(d, c, p, ST_LIST, 6, &rows, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "list", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    *ids = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(sm_linked_identity_t));
-    for (i = 0; i < rows->nelts; i++) {
-        const char **v = APR_ARRAY_IDX(rows, i, const char **);
-        sm_linked_identity_t *li = apr_array_push(*ids);
-        li->id.provider = v[0];
-        li->id.issuer = v[1];
-        li->id.subject = v[2];
-        li->org = v[3] && strcmp(v[3], "0") != 0;
-        li->linked_at = from_secs(v[4]);
-        li->last_used = from_secs(v[5]);
-    }
-leave:
-    release(d, c, p, rv != APR_SUCCESS);
-    return rv;
-}
-
-static apr_status_t dir_touch(void *baton, apr_pool_t *p, const sm_identity_t *id, apr_time_t now)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_status_t rv;
-    int rc, n = 0;
-
-    if (!identity_ok(id))
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {secs(p, now), id->provider, id->issuer, id->subject, NULL};
-        rc = exec(d, c, p, ST_TOUCH, &n, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "touch", rc);
-        rv = APR_EGENERAL;
-    } else if (n == 0)
-        rv = APR_NOTFOUND;
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
-static apr_status_t dir_org_save(void *baton, apr_pool_t *p, const char *person, const char *json,
-                                 apr_time_t at)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_status_t rv;
-    int rc, n = 0;
-
-    if (!person || !*person || !json)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {json, secs(p, at), person, NULL};
-        rc = exec(d, c, p, ST_ORG_SAVE, &n, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "save org attributes", rc);
-        rv = APR_EGENERAL;
-    } else if (n == 0)
-        rv = APR_NOTFOUND; /* no such person */
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
-static apr_status_t dir_org_load(void *baton, apr_pool_t *p, const char *person, const char **json,
-                                 apr_time_t *at)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_array_header_t *rows = NULL;
-    apr_status_t rv;
-    int rc;
-
-    *json = NULL;
-    if (at)
-        *at = 0;
-    if (!person || !*person)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {person, NULL};
-        rc = select_rows(d, c, p, ST_ORG_LOAD, 2, &rows, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "load org attributes", rc);
-        rv = APR_EGENERAL;
-    } else if (rows->nelts == 0) {
-        rv = APR_NOTFOUND;
-    } else {
-        const char **v = APR_ARRAY_IDX(rows, 0, const char **);
-        *json = v[0];
-        if (at)
-            *at = from_secs(v[1]);
-    }
-    release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
-static bool event_type_ok(const char *t)
-{
-    apr_size_t n = 0;
-
-    if (!t)
-        return false;
-    for (; t[n]; n++)
-        if (!((t[n] >= 'a' && t[n] <= 'z') || t[n] == '_'))
-            return false;
-    return n >= 1 && n <= 32;
-}
-
-static apr_status_t dir_event_add(void *baton, apr_pool_t *p, const sm_dir_event_t *ev)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_status_t rv;
-    const char *detail = ev->detail ? ev->detail : "{}";
-    int rc;
-
-    if (!event_type_ok(ev->type) || !ev->person || !*ev->person ||
-        strlen(detail) > SM_DIR_EVENT_DETAIL_MAX)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {ev->type,        ev->person, ev->provider ? ev->provider : "",
-                              secs(p, ev->at), detail,     NULL};
-        rc = exec(d, c, p, ST_EVENT_ADD, NULL, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "append event", rc);
-        rv = APR_EGENERAL;
-    }
-    release(d, c, p, rv != APR_SUCCESS);
-    return rv;
-}
-
-static apr_status_t dir_events(void *baton, apr_pool_t *p, apr_int64_t after_id, int max,
-                               apr_array_header_t **events)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_array_header_t *rows = NULL;
-    apr_status_t rv;
-    int rc, i;
-
-    *events = NULL;
-    if (max <= 0)
-        return APR_EINVAL;
-    if ((rv = acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {apr_psprintf(p, "%" APR_INT64_T_FMT, after_id),
-                              apr_psprintf(p, "%d", max), NULL};
-        rc = select_rows(d, c, p, ST_EVENTS, 6, &rows, args);
-    }
-    if (rc != 0) {
-        log_fail(d, c, "read events", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    *events = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(sm_dir_event_t));
-    for (i = 0; i < rows->nelts; i++) {
-        const char **v = APR_ARRAY_IDX(rows, i, const char **);
-        sm_dir_event_t *e = apr_array_push(*events);
-        e->id = v[0] ? apr_atoi64(v[0]) : 0;
-        e->type = v[1];
-        e->person = v[2];
-        e->provider = v[3];
-        e->at = from_secs(v[4]);
-        e->detail = v[5];
-    }
-leave:
-    release(d, c, p, rv != APR_SUCCESS);
-    return rv;
 }
 
 /* ---- open: schema ----------------------------------------------------------------------- */
@@ -799,12 +381,12 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
                            "CREATE TABLE IF NOT EXISTS selmid_schema (id INTEGER PRIMARY KEY, "
                            "version INTEGER NOT NULL)");
     if (rc != 0) {
-        *err = apr_psprintf(p, "cannot create selmid_schema: %s", dbd_err(d, h, rc));
+        *err = apr_psprintf(p, "cannot create selmid_schema: %s", sm_dbd_error(d, h, rc));
         return APR_EGENERAL;
     }
-    rc = tx_begin(d, h);
+    rc = sm_dbd_tx_begin(d, h);
     if (rc != 0) {
-        *err = apr_psprintf(p, "cannot begin the migration: %s", dbd_err(d, h, rc));
+        *err = apr_psprintf(p, "cannot begin the migration: %s", sm_dbd_error(d, h, rc));
         return APR_EGENERAL;
     }
     /* The first statement writes: it takes the lock that serialises migrating processes. */
@@ -817,7 +399,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
     if (rc == 0)
         rc = schema_version(d, p, h, &version);
     if (rc != 0) {
-        *err = apr_psprintf(p, "cannot read the schema version: %s", dbd_err(d, h, rc));
+        *err = apr_psprintf(p, "cannot read the schema version: %s", sm_dbd_error(d, h, rc));
         rv = APR_EGENERAL;
         goto leave;
     }
@@ -840,7 +422,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
         rc = apr_dbd_query(d->driver, h, &n, sql);
         if (rc != 0) {
             *err = apr_psprintf(p, "migration to schema version %d failed: %s", m->version,
-                                dbd_err(d, h, rc));
+                                sm_dbd_error(d, h, rc));
             rv = APR_EGENERAL;
             goto leave;
         }
@@ -850,16 +432,16 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
         d->driver, h, &n,
         "UPDATE selmid_schema SET version = " SM_STR(SM_DIR_SCHEMA_VERSION) " WHERE id = 1");
     if (rc != 0) {
-        *err = apr_psprintf(p, "cannot record the schema version: %s", dbd_err(d, h, rc));
+        *err = apr_psprintf(p, "cannot record the schema version: %s", sm_dbd_error(d, h, rc));
         rv = APR_EGENERAL;
         goto leave;
     }
     sm_log(d->log, SM_LOG_NOTICE, "SM24010: directory (%s): schema migrated from version %d to %d",
            d->port.name, version, SM_DIR_SCHEMA_VERSION);
 leave:
-    rc = tx_end(d, h, rv == APR_SUCCESS);
+    rc = sm_dbd_tx_end(d, h, rv == APR_SUCCESS);
     if (rc != 0 && rv == APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot commit the migration: %s", dbd_err(d, h, rc));
+        *err = apr_psprintf(p, "cannot commit the migration: %s", sm_dbd_error(d, h, rc));
         rv = APR_EGENERAL;
     }
     return rv;
@@ -929,15 +511,7 @@ apr_status_t sm_directory_dbd_open(apr_pool_t *pool, const sm_dir_dbd_cfg_t *cfg
         goto leave;
     }
     apr_reslist_timeout_set(d->conns, DIR_ACQUIRE_TIMEOUT);
-    d->port.find = dir_find;
-    d->port.link = dir_link;
-    d->port.unlink = dir_unlink;
-    d->port.list = dir_list;
-    d->port.touch = dir_touch;
-    d->port.save_org_attrs = dir_org_save;
-    d->port.load_org_attrs = dir_org_load;
-    d->port.append_event = dir_event_add;
-    d->port.read_events = dir_events;
+    sm_dbd_set_ops(&d->port);
     d->port.baton = d;
     *dir = &d->port;
 leave:
