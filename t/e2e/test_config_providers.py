@@ -42,7 +42,8 @@ def sns_blocks(stack):
         "apple": ["SelmidProviderType apple", "SelmidClientID jp.ac.example.portal",
                   f"SelmidAppleKey ABCDE12345 KEY1234567 {apple_key(stack)}"],
         "campus-saml": ["SelmidProviderType shibboleth", "SelmidLoginURL /Shibboleth.sso/Login",
-                        'SelmidLabel en "GakuNin"', "SelmidSAMLIdP https://idp.example.ac.jp/idp/shibboleth"],
+                        'SelmidLabel en "GakuNin"', "SelmidSAMLIdP https://idp.example.ac.jp/idp/shibboleth",
+                        "SelmidSAMLAttributes eppn mail isMemberOf", "SelmidSAMLImport /selmid/saml"],
         "gakunin-saml": ["SelmidProviderType shibboleth", "SelmidSAMLIdP any"],
         "partners-saml": ["SelmidProviderType shibboleth",
                           "SelmidSAMLIdP https://idp.partner-u.ac.jp/idp/shibboleth urn:mace:partner.example:idp",
@@ -141,6 +142,17 @@ BAD = {
                                            ["SelmidSAMLIdP", "only value"]),
     "off-site login url": (edit_block("campus-saml", replace("SelmidLoginURL", "SelmidLoginURL //evil.example/x")),
                            ["SelmidLoginURL", "//evil.example/x"]),
+    "bad saml attribute name": (edit_block("campus-saml", replace("SelmidSAMLAttributes",
+                                                                  "SelmidSAMLAttributes eppn mail/x")),
+                                ["SelmidSAMLAttributes", "mail/x"]),
+    "saml attributes outside shibboleth": (edit_block("google", replace("SelmidSAMLAttributes",
+                                                                        "SelmidSAMLAttributes eppn")),
+                                           ["<SelmidProvider google>", "SelmidSAMLAttributes"]),
+    "relative saml import path": (edit_block("campus-saml", replace("SelmidSAMLImport", "SelmidSAMLImport saml")),
+                                  ["SelmidSAMLImport", "saml"]),
+    "saml import outside shibboleth": (edit_block("line", replace("SelmidSAMLImport",
+                                                                  "SelmidSAMLImport /selmid/saml")),
+                                       ["<SelmidProvider line>", "SelmidSAMLImport"]),
 }
 
 
