@@ -255,8 +255,10 @@ def test_bad_input_refused(ctl, bad, where):
 
 
 def test_longest_values_and_dash_operands(ctl):
-    ident = ("p" * 1024, "i" * 1024, "s" * 1024)
+    ident = ("p" * 64, "i" * 1024, "s" * 1024)  # the port's limits: they fit PostgreSQL's index
     person = link_new(ctl, ident)
+    r = ctl("link", person, "p" * 65, "https://iss", "sub", expect=USAGE)
+    assert "PROVIDER is longer than 64 bytes" in r.err
     assert ctl("find", *ident).out.strip() == person
     dashed = ("-prov", "https://iss", "-sub")
     assert ctl("link", person, *dashed).out.strip() == person

@@ -279,6 +279,9 @@ static int check_command(ctl_t *c, int nargs, const char *const *args, int used,
     }
     for (j = 0; j < k->nargs; j++) {
         const char *why = ctl_check_value(c->pool, k->operands[j], args[j + 1]);
+        if (!why && strcmp(k->operands[j], "PROVIDER") == 0 &&
+            strlen(args[j + 1]) > SM_DIR_PROVIDER_MAX)
+            why = apr_psprintf(c->pool, "PROVIDER is longer than %d bytes", SM_DIR_PROVIDER_MAX);
         if (why)
             return usage_error(c, why);
     }
