@@ -218,8 +218,10 @@ sm_link_result_e sm_link_perform(const sm_env_t *env, const sm_directory_t *dir,
     if (pa || pb) { /* add the unlinked side to the linked side's person */
         const char *p = pa ? pa : pb;
         other = pa ? b : a;
+        /* a second identity of a provider the person has: for an organisational provider that
+         * is another member of the organisation, so another person */
         if ((res = provider_used(env, dir, p, other->id.provider)) != SM_LINK_OK)
-            return res;
+            return res == SM_LINK_PROVIDER_USED && other->org ? SM_LINK_OTHER_PERSON : res;
         if ((res = link_one(env, dir, other, p, &linked)) == SM_LINK_OK)
             *person = p;
         return res;

@@ -57,8 +57,10 @@ typedef enum {
     SM_LINK_SAME,          /* both sides are the same identity */
     SM_LINK_NO_ORG,        /* neither side is organisational or already linked */
     SM_LINK_ALREADY,       /* both are linked to the same person already */
-    SM_LINK_OTHER_PERSON,  /* the sides belong to two different persons */
-    SM_LINK_PROVIDER_USED, /* the person has an identity of that provider already */
+    SM_LINK_OTHER_PERSON,  /* the sides belong to two different persons (also: an unlinked
+                            * organisational identity with a person who has another one of
+                            * that provider) */
+    SM_LINK_PROVIDER_USED, /* the person has an identity of that (SNS) provider already */
     SM_LINK_TAKEN,         /* linked meanwhile by someone else (a race lost) */
     SM_LINK_DIRECTORY,     /* the directory failed */
 } sm_link_result_e;
