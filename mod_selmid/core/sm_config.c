@@ -14,6 +14,7 @@
 #define DEFAULT_ABSOLUTE        apr_time_from_sec(28800)
 #define DEFAULT_SKEW            apr_time_from_sec(120)
 #define DEFAULT_HTTP_TIMEOUT_MS 10000L
+#define DEFAULT_LINK_MAX_AGE    apr_time_from_sec(600)
 
 sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p)
 {
@@ -24,6 +25,7 @@ sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p)
     c->absolute_timeout = SM_UNSET;
     c->clock_skew = SM_UNSET;
     c->http_timeout_ms = SM_UNSET;
+    c->link_max_age = SM_UNSET;
     c->providers = apr_hash_make(p);
     return c;
 }
@@ -57,6 +59,10 @@ sm_server_cfg_t *sm_server_cfg_merge(apr_pool_t *p, const sm_server_cfg_t *base,
     /* a virtual host sees the main server's providers; its own blocks of the same name win */
     c->providers = apr_hash_overlay(p, add->providers, base->providers);
     c->template_dir = PICKP(template_dir);
+    c->directory = PICKP(directory);
+    c->directory_cfg = add->directory ? add->directory_cfg : base->directory_cfg;
+    c->org_providers = PICKP(org_providers);
+    c->link_max_age = PICK(link_max_age);
     return c;
 }
 
@@ -69,6 +75,7 @@ sm_dir_cfg_t *sm_dir_cfg_create(apr_pool_t *p)
     d->header_encoding = SM_UNSET;
     d->attr_mode = SM_UNSET;
     d->provider_hint = SM_UNSET;
+    d->link_required = SM_UNSET;
     return d;
 }
 
@@ -84,6 +91,7 @@ sm_dir_cfg_t *sm_dir_cfg_merge(apr_pool_t *p, const sm_dir_cfg_t *base, const sm
     d->header_encoding = PICK(header_encoding);
     d->attr_mode = PICK(attr_mode);
     d->provider_hint = PICK(provider_hint);
+    d->link_required = PICK(link_required);
     /* SelmidAttribute lines add up from the outer sections inwards */
     if (base->attr_map && add->attr_map)
         d->attr_map = apr_array_append(p, base->attr_map, add->attr_map);
@@ -133,6 +141,36 @@ apr_interval_time_t sm_cfg_skew(const sm_server_cfg_t *c)
 long sm_cfg_http_timeout(const sm_server_cfg_t *c)
 {
     return c->http_timeout_ms != SM_UNSET ? c->http_timeout_ms : DEFAULT_HTTP_TIMEOUT_MS;
+}
+
+bool sm_cfg_linking(const sm_server_cfg_t *c)
+{
+    return c->org_providers && c->org_providers->nelts > 0;
+}
+
+const char *sm_cfg_directory(const sm_server_cfg_t *c)
+{
+    return c->directory ? c->directory : SM_DEFAULT_DIRECTORY;
+}
+
+bool sm_cfg_is_org_provider(const sm_server_cfg_t *c, const char *name)
+{
+    int i;
+
+    for (i = 0; c->org_providers && name && i < c->org_providers->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(c->org_providers, i, const char *), name) == 0)
+            return true;
+    return false;
+}
+
+apr_interval_time_t sm_cfg_link_max_age(const sm_server_cfg_t *c)
+{
+    return c->link_max_age != SM_UNSET ? c->link_max_age : DEFAULT_LINK_MAX_AGE;
+}
+
+bool sm_cfg_link_required(const sm_dir_cfg_t *d)
+{
+    return d->link_required == 1;
 }
 
 int sm_cfg_store_type(const sm_server_cfg_t *c)
@@ -399,5 +437,20 @@ const char *sm_server_cfg_check(apr_pool_t *p, const sm_server_cfg_t *c)
         return "SelmidSessionTimeout: the absolute timeout must not be shorter than the idle one";
     if (sm_cfg_store_type(c) == SM_STORE_MEMCACHED && !c->memcached_servers)
         return "SelmidSessionStore memcached needs a server list";
+    if (sm_cfg_linking(c)) {
+        int i;
+        for (i = 0; i < c->org_providers->nelts; i++) {
+            const char *n = APR_ARRAY_IDX(c->org_providers, i, const char *);
+            const sm_provider_cfg_t *pc = apr_hash_get(c->providers, n, APR_HASH_KEY_STRING);
+            if (!pc)
+                return apr_psprintf(p, "SelmidOrgProvider: '%s' is not a defined <SelmidProvider>",
+                                    n);
+            if (!sm_cfg_provider_default_accepted(pc))
+                return apr_psprintf(p,
+                                    "SelmidOrgProvider: '%s' is a %s provider; the "
+                                    "organisational anchor must be an oidc or shibboleth one",
+                                    n, sm_provider_type_name(sm_cfg_provider_type(pc)));
+        }
+    }
     return NULL;
 }

@@ -62,7 +62,17 @@ typedef struct sm_server_cfg_t {
     const char *cookie_name;              /* default "selmid_session" */
     apr_hash_t *providers;                /* name -> sm_provider_cfg_t* */
     const char *template_dir;             /* SelmidTemplateDir: page templates */
+    /* linking (docs/linking.md) */
+    const char *directory;                  /* SelmidDirectory spec; NULL: the default when
+                                             * linking is enabled */
+    struct sm_dir_dbd_cfg_t *directory_cfg; /* the spec parsed (SelmidDirectory) */
+    apr_array_header_t *org_providers;      /* SelmidOrgProvider names (const char*); NULL: linking
+                                             * disabled */
+    apr_interval_time_t link_max_age;       /* SelmidLinkMaxAge, -1: default 600 s */
 } sm_server_cfg_t;
+
+/* The directory used when linking is enabled and SelmidDirectory is not set. */
+#define SM_DEFAULT_DIRECTORY "sqlite:/var/lib/selmid/selmid.db"
 
 typedef enum { SM_UNAUTH_AUTH = 1, SM_UNAUTH_401, SM_UNAUTH_403, SM_UNAUTH_PASS } sm_unauth_e;
 enum { SM_PASS_HEADERS = 1, SM_PASS_ENV = 2 };
@@ -87,6 +97,7 @@ typedef struct sm_dir_cfg_t {
     apr_array_header_t *attr_map;    /* of sm_attr_map_t (SelmidAttribute), NULL: none */
     int attr_mode;                   /* sm_attr_mode_e, SM_UNSET: selmid */
     int provider_hint;               /* SelmidProviderHint on|off, SM_UNSET: on */
+    int link_required;               /* SelmidLinkRequired on|off, SM_UNSET: off */
 } sm_dir_cfg_t;
 
 sm_server_cfg_t *sm_server_cfg_create(apr_pool_t *p);
@@ -136,6 +147,13 @@ const char *sm_cfg_provider_scope(const sm_provider_cfg_t *pc);
 /* Whether a location without SelmidProviders accepts the provider: the organisation's own
  * (oidc, shibboleth); an SNS provider only where SelmidProviders names it. */
 bool sm_cfg_provider_default_accepted(const sm_provider_cfg_t *pc);
+/* Linking: enabled when SelmidOrgProvider is set; the directory spec (SelmidDirectory or the
+ * default); whether a provider is an organisational anchor; the freshness window of linking. */
+bool sm_cfg_linking(const sm_server_cfg_t *c);
+const char *sm_cfg_directory(const sm_server_cfg_t *c);
+bool sm_cfg_is_org_provider(const sm_server_cfg_t *c, const char *name);
+apr_interval_time_t sm_cfg_link_max_age(const sm_server_cfg_t *c);
+bool sm_cfg_link_required(const sm_dir_cfg_t *d);
 int sm_cfg_provider_token_auth(const sm_provider_cfg_t *pc);
 unsigned sm_cfg_provider_algs(const sm_provider_cfg_t *pc);
 

@@ -69,6 +69,16 @@ typedef struct sm_directory_t {
      * transaction still running may later appear with an id below the last one read. */
     apr_status_t (*read_events)(void *baton, apr_pool_t *p, apr_int64_t after_id, int max,
                                 apr_array_header_t **events);
+    /* One indexed read for a login: the person an identity is linked to and that person's
+     * organisational attributes (*org_json NULL when none were saved). APR_NOTFOUND when the
+     * identity is not linked. */
+    apr_status_t (*lookup)(void *baton, apr_pool_t *p, const sm_identity_t *id, const char **person,
+                           const char **org_json, apr_time_t *org_at);
+    /* After a login of a linked identity, in one transaction: last_used, the organisational
+     * attributes when org_json is not NULL (an organisational login), and a "login" event.
+     * APR_NOTFOUND (nothing changed) when the identity is not linked to person. */
+    apr_status_t (*record_login)(void *baton, apr_pool_t *p, const char *person,
+                                 const sm_identity_t *id, const char *org_json, apr_time_t now);
     const char *name; /* "sqlite", "pgsql": for log lines */
     void *baton;
 } sm_directory_t;
@@ -87,7 +97,9 @@ const char *sm_directory_dbd_backend(const sm_dir_dbd_cfg_t *cfg);
 /* Opens the directory for one process: loads the APR-util DBD driver, creates the SQLite file
  * (mode 0600) when missing, creates or migrates the schema (refusing a newer version, see *err),
  * and builds a connection pool that lives as long as pool. log and rnd must outlive pool. On
- * failure, *err (when err is not NULL) says why in words for the administrator. */
+ * failure, *err (when err is not NULL) says why in words for the administrator; APR_EINVAL means
+ * the schema is newer than this code knows (retrying cannot help), anything else that the
+ * directory could not be reached or set up. */
 apr_status_t sm_directory_dbd_open(apr_pool_t *pool, const sm_dir_dbd_cfg_t *cfg,
                                    const sm_log_t *log, const sm_rand_t *rnd, sm_directory_t **dir,
                                    const char **err);

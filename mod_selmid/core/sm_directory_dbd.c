@@ -121,6 +121,13 @@ static const struct {
     [ST_EVENTS] = {"sm_events", "SELECT id, type, person_id, provider, at, detail FROM events "
                                 "WHERE id > CAST(%s AS BIGINT) "
                                 "ORDER BY id LIMIT CAST(%s AS INTEGER)"},
+    [ST_LOOKUP] = {"sm_lookup",
+                   "SELECT i.person_id, o.attrs, o.captured_at FROM identities i LEFT JOIN "
+                   "org_attributes o ON o.person_id = i.person_id WHERE i.provider = %s AND "
+                   "i.issuer = %s AND i.subject = %s"},
+    [ST_TOUCH_PERSON] = {"sm_touch_person",
+                         "UPDATE identities SET last_used = CAST(%s AS BIGINT) WHERE provider = "
+                         "%s AND issuer = %s AND subject = %s AND person_id = %s"},
 };
 
 /* ---- migrations ------------------------------------------------------------------------- */
@@ -409,7 +416,7 @@ static apr_status_t migrate(dir_t *d, apr_pool_t *p, apr_dbd_t *h, const char **
                             "the directory's schema version is %d, but this mod_selmid supports "
                             "versions up to %d: upgrade mod_selmid",
                             version, SM_DIR_SCHEMA_VERSION);
-        rv = APR_EGENERAL;
+        rv = APR_EINVAL;
         goto leave;
     }
     if (version == SM_DIR_SCHEMA_VERSION)

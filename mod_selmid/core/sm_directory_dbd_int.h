@@ -30,6 +30,8 @@ enum {
     ST_ORG_LOAD,
     ST_EVENT_ADD,
     ST_EVENTS,
+    ST_LOOKUP,
+    ST_TOUCH_PERSON,
     ST_COUNT
 };
 

@@ -386,8 +386,102 @@ leave:
     return rv;
 }
 
+static apr_status_t dir_lookup(void *baton, apr_pool_t *p, const sm_identity_t *id,
+                               const char **person, const char **org_json, apr_time_t *org_at)
+{
+    dir_t *d = baton;
+    conn_t *c = NULL;
+    apr_array_header_t *rows = NULL;
+    apr_status_t rv;
+    int rc;
+
+    *person = NULL;
+    *org_json = NULL;
+    if (org_at)
+        *org_at = 0;
+    if (!identity_ok(id))
+        return APR_EINVAL;
+    if ((rv = sm_dbd_acquire(d, &c)) != APR_SUCCESS)
+        return rv;
+    {
+        const char *args[] = {id->provider, id->issuer, id->subject, NULL};
+        rc = sm_dbd_select_rows(d, c, p, ST_LOOKUP, 3, &rows, args);
+    }
+    if (rc != 0) {
+        sm_dbd_log_fail(d, c, "lookup", rc);
+        rv = APR_EGENERAL;
+    } else if (rows->nelts == 0) {
+        rv = APR_NOTFOUND;
+    } else {
+        const char **v = APR_ARRAY_IDX(rows, 0, const char **);
+        *person = v[0];
+        *org_json = v[1];
+        if (org_at && v[1])
+            *org_at = sm_dbd_from_secs(v[2]);
+    }
+    sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
+    return rv;
+}
+
+static apr_status_t dir_record_login(void *baton, apr_pool_t *p, const char *person,
+                                     const sm_identity_t *id, const char *org_json, apr_time_t now)
+{
+    dir_t *d = baton;
+    conn_t *c = NULL;
+    bool tx = false;
+    apr_status_t rv;
+    const char *ts = sm_dbd_secs(p, now);
+    int rc, n = 0;
+
+    if (!identity_ok(id) || !person || !*person)
+        return APR_EINVAL;
+    if ((rv = sm_dbd_acquire(d, &c)) != APR_SUCCESS)
+        return rv;
+    rc = sm_dbd_tx_begin(d, c->handle);
+    tx = rc == 0;
+    if (rc == 0) {
+        const char *args[] = {ts, id->provider, id->issuer, id->subject, person, NULL};
+        rc = sm_dbd_exec(d, c, p, ST_TOUCH_PERSON, &n, args);
+    }
+    if (rc != 0) {
+        sm_dbd_log_fail(d, c, "record login", rc);
+        rv = APR_EGENERAL;
+        goto leave;
+    }
+    if (n == 0) {
+        rv = APR_NOTFOUND;
+        goto leave;
+    }
+    if (org_json) {
+        const char *args[] = {org_json, ts, person, NULL};
+        rc = sm_dbd_exec(d, c, p, ST_ORG_SAVE, NULL, args);
+    }
+    if (rc == 0) {
+        const char *args[] = {
+            "login", person, id->provider, ts, org_json ? "{\"org\":true}" : "{\"org\":false}",
+            NULL};
+        rc = sm_dbd_exec(d, c, p, ST_EVENT_ADD, NULL, args);
+    }
+    if (rc != 0) {
+        sm_dbd_log_fail(d, c, "record login", rc);
+        rv = APR_EGENERAL;
+    }
+leave:
+    if (tx) {
+        rc = sm_dbd_tx_end(d, c->handle, rv == APR_SUCCESS);
+        if (rc != 0 && rv == APR_SUCCESS) {
+            sm_dbd_log_fail(d, c, "commit (record login)", rc);
+            rv = APR_EGENERAL;
+        }
+    }
+    sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
+    return rv;
+}
+
 void sm_dbd_set_ops(sm_directory_t *port)
 {
+    port->lookup = dir_lookup;
+    port->record_login = dir_record_login;
     port->find = dir_find;
     port->link = dir_link;
     port->unlink = dir_unlink;

@@ -99,6 +99,13 @@ static apr_status_t session_save(const sm_env_t *env, const sm_keys_t *keys,
     body = json_pack("{s:i, s:I, s:I, s:s, s:s, s:s, s:O}", "v", 1, "c", (json_int_t)s->created,
                      "a", (json_int_t)s->accessed, "p", s->provider, "i", s->issuer, "s", s->sub,
                      "claims", s->claims);
+    if (body && s->person &&
+        (json_object_set_new(body, "person", json_string(s->person)) ||
+         (s->org_provider && json_object_set_new(body, "op", json_string(s->org_provider))) ||
+         (s->org_issuer && json_object_set_new(body, "oi", json_string(s->org_issuer))))) {
+        json_decref(body);
+        body = NULL;
+    }
     rv = sm_seal_json(env, keys->session, apr_pstrcat(p, SESSION_AAD, s->id, NULL), body, &sealed,
                       &sealed_len);
     json_decref(body);
@@ -112,29 +119,37 @@ static apr_status_t session_save(const sm_env_t *env, const sm_keys_t *keys,
     return rv;
 }
 
-apr_status_t sm_session_create(const sm_env_t *env, const sm_keys_t *keys,
-                               const sm_session_policy_t *pol, const char *provider,
-                               const char *issuer, json_t *claims, sm_session_t **out)
+apr_status_t sm_session_create_from(const sm_env_t *env, const sm_keys_t *keys,
+                                    const sm_session_policy_t *pol, const sm_session_t *tmpl,
+                                    sm_session_t **out)
 {
     sm_session_t *s = apr_pcalloc(env->pool, sizeof(*s));
-    const char *sub = sm_json_str(env->pool, claims, "sub");
     apr_status_t rv = APR_EGENERAL;
 
-    if (!sub)
+    if (!tmpl->provider || !tmpl->issuer || !tmpl->sub || !json_is_object(tmpl->claims))
         goto leave;
+    *s = *tmpl;
     s->id = sm_random_token(env->pool, env->rand, SESSION_ID_BYTES);
     if (!s->id)
         goto leave;
-    s->created = s->accessed = sm_now(env);
-    s->provider = provider;
-    s->issuer = issuer;
-    s->sub = sub;
-    s->claims = claims;
+    s->accessed = sm_now(env);
+    if (!s->created || s->created > s->accessed)
+        s->created = s->accessed;
     rv = session_save(env, keys, pol, s);
     if (rv == APR_SUCCESS)
         *out = s;
 leave:
     return rv;
+}
+
+apr_status_t sm_session_create(const sm_env_t *env, const sm_keys_t *keys,
+                               const sm_session_policy_t *pol, const char *provider,
+                               const char *issuer, json_t *claims, sm_session_t **out)
+{
+    sm_session_t t = {.provider = provider, .issuer = issuer, .claims = claims};
+
+    t.sub = sm_json_str(env->pool, claims, "sub");
+    return sm_session_create_from(env, keys, pol, &t, out);
 }
 
 static bool session_parse(apr_pool_t *p, const char *text, apr_size_t len, sm_session_t *s)
@@ -157,6 +172,9 @@ static bool session_parse(apr_pool_t *p, const char *text, apr_size_t len, sm_se
     s->created = (apr_time_t)json_integer_value(c);
     s->accessed = (apr_time_t)json_integer_value(a);
     s->claims = claims; /* kept alive by j, which p owns */
+    s->person = sm_json_str(p, j, "person");
+    s->org_provider = sm_json_str(p, j, "op");
+    s->org_issuer = sm_json_str(p, j, "oi");
     return true;
 }
 

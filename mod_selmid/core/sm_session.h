@@ -33,7 +33,13 @@ typedef struct sm_session_t {
     const char *provider; /* provider name */
     const char *issuer;
     const char *sub;
-    json_t *claims; /* merged ID token and userinfo claims, owned by the pool */
+    json_t *claims; /* what the application gets: the merged ID token and userinfo claims, or
+                     * for an SNS login of a linked identity the person's organisational
+                     * attributes (sm_link.h); owned by the pool */
+    /* linking (NULL when not linked or linking is disabled) */
+    const char *person;       /* the directory's person id */
+    const char *org_provider; /* the provider whose attributes claims are */
+    const char *org_issuer;   /* and its issuer */
 } sm_session_t;
 
 typedef enum {
@@ -71,6 +77,12 @@ void sm_session_cache_drop(sm_session_cache_t *c, const char *key);
 apr_status_t sm_session_create(const sm_env_t *env, const sm_keys_t *keys,
                                const sm_session_policy_t *pol, const char *provider,
                                const char *issuer, json_t *claims, sm_session_t **out);
+/* The same from a template: provider, issuer, sub and claims are required; person and org_* are
+ * optional; created is kept when set (a session replaced after linking keeps its login time),
+ * else now. id and accessed are new. */
+apr_status_t sm_session_create_from(const sm_env_t *env, const sm_keys_t *keys,
+                                    const sm_session_policy_t *pol, const sm_session_t *tmpl,
+                                    sm_session_t **out);
 sm_sess_result_e sm_session_load(const sm_env_t *env, const sm_keys_t *keys,
                                  const sm_session_policy_t *pol, const char *cookie_value,
                                  sm_session_t **out);
@@ -90,6 +102,8 @@ typedef struct sm_login_state_t {
     const char *verifier; /* PKCE code verifier */
     const char *provider; /* provider name */
     const char *target;   /* local path to return to */
+    const char *link;     /* a login for linking: its link transaction's id (sm_link_tx.h);
+                           * NULL for a normal login */
     apr_time_t created;
 } sm_login_state_t;
 

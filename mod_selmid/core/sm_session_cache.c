@@ -16,6 +16,7 @@ typedef struct slot_t {
     apr_size_t sealed_len;
     apr_time_t created, accessed;
     char *provider, *issuer, *sub;
+    char *person, *org_provider, *org_issuer; /* NULL when unset */
     json_t *claims;
 } slot_t;
 
@@ -31,6 +32,9 @@ static void slot_clear(slot_t *s)
     free(s->provider);
     free(s->issuer);
     free(s->sub);
+    free(s->person);
+    free(s->org_provider);
+    free(s->org_issuer);
     json_decref(s->claims);
     memset(s, 0, sizeof(*s));
 }
@@ -97,6 +101,9 @@ bool sm_session_cache_get(sm_session_cache_t *c, apr_pool_t *p, const char *key,
         s->provider = apr_pstrdup(p, e->provider);
         s->issuer = apr_pstrdup(p, e->issuer);
         s->sub = apr_pstrdup(p, e->sub);
+        s->person = e->person ? apr_pstrdup(p, e->person) : NULL;
+        s->org_provider = e->org_provider ? apr_pstrdup(p, e->org_provider) : NULL;
+        s->org_issuer = e->org_issuer ? apr_pstrdup(p, e->org_issuer) : NULL;
         s->claims = json_incref(e->claims);
         hit = true;
     }
@@ -120,7 +127,11 @@ void sm_session_cache_put(sm_session_cache_t *c, const char *key, const unsigned
     n.provider = strdup(s->provider);
     n.issuer = strdup(s->issuer);
     n.sub = strdup(s->sub);
-    if (!n.sealed || !n.provider || !n.issuer || !n.sub) {
+    n.person = s->person ? strdup(s->person) : NULL;
+    n.org_provider = s->org_provider ? strdup(s->org_provider) : NULL;
+    n.org_issuer = s->org_issuer ? strdup(s->org_issuer) : NULL;
+    if (!n.sealed || !n.provider || !n.issuer || !n.sub || (s->person && !n.person) ||
+        (s->org_provider && !n.org_provider) || (s->org_issuer && !n.org_issuer)) {
         slot_clear(&n);
         return;
     }

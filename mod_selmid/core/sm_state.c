@@ -43,6 +43,10 @@ char *sm_state_seal(const sm_env_t *env, const sm_keys_t *keys, const sm_login_s
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "s", st->state, "n", st->nonce, "v",
                   st->verifier, "p", st->provider, "t", st->target, "c", (json_int_t)st->created);
+    if (j && st->link && json_object_set_new(j, "l", json_string(st->link)) != 0) {
+        json_decref(j);
+        j = NULL;
+    }
     if (sm_seal_json(env, keys->state, STATE_AAD, j, &sealed, &sealed_len) == APR_SUCCESS)
         out = sm_b64url_encode(env->pool, sealed, sealed_len);
     json_decref(j);
@@ -79,6 +83,7 @@ apr_status_t sm_state_open(const sm_env_t *env, const sm_keys_t *keys, const cha
     st->verifier = sm_json_str(p, j, "v");
     st->provider = sm_json_str(p, j, "p");
     st->target = sm_json_str(p, j, "t");
+    st->link = sm_json_str(p, j, "l");
     c = json_object_get(j, "c");
     if (!st->state || !st->nonce || !st->verifier || !st->provider || !st->target ||
         !json_is_integer(c))

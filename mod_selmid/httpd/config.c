@@ -671,5 +671,14 @@ const command_rec sm_directives[] = {
     AP_INIT_FLAG("SelmidProviderHint", set_provider_hint, NULL, OR_AUTHCFG,
                  "remember the last provider chosen and offer it first (default on)"),
     DIR("SelmidHeaderEncoding", set_encoding, TAKE1, "utf8 | base64url | latin1"),
+    /* linking (config_link.c) */
+    SRV("SelmidDirectory", sm_set_directory, TAKE1,
+        "sqlite:/path/file.db | pgsql:\"conninfo\": the directory of persons and links"),
+    SRV("SelmidOrgProvider", sm_set_org_provider, ITERATE,
+        "the organisational providers (oidc, shibboleth): enables linking"),
+    SRV("SelmidLinkMaxAge", sm_set_link_max_age, TAKE1,
+        "how recent both logins of a link must be, seconds (default 600)"),
+    AP_INIT_FLAG("SelmidLinkRequired", sm_set_link_required, NULL, OR_AUTHCFG,
+                 "an unlinked SNS login is sent through linking first (default off)"),
     {NULL},
 };

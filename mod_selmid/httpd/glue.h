@@ -41,6 +41,10 @@ typedef struct sm_srv_t {
     apr_size_t shm_size;    /* SelmidSessionStore shm SIZE */
     /* the chooser page per language (sm_lang_e): SelmidTemplateDir's or the built-in one */
     const struct sm_template_t *chooser[SM_LANG_COUNT];
+    /* linking: the parsed directory spec (SelmidDirectory or the default) and this process's
+     * handle on it (directory.c); NULL when linking is disabled */
+    const struct sm_dir_dbd_cfg_t *dir_cfg;
+    struct sm_dir_slot_t *dir_slot;
 } sm_srv_t;
 
 /* The per-request record (r->request_config). */
@@ -69,6 +73,11 @@ void *sm_create_server_config(apr_pool_t *p, server_rec *s);
 void *sm_merge_server_config(apr_pool_t *p, void *base, void *add);
 void *sm_create_dir_config(apr_pool_t *p, char *dir);
 void *sm_merge_dir_config(apr_pool_t *p, void *base, void *add);
+/* config_link.c: the linking directives */
+const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *arg);
+const char *sm_set_org_provider(cmd_parms *cmd, void *dc, const char *arg);
+const char *sm_set_link_max_age(cmd_parms *cmd, void *dc, const char *arg);
+const char *sm_set_link_required(cmd_parms *cmd, void *dcv, int on);
 /* post-config checks that need the whole configuration: NULL when fine */
 const char *sm_config_check(apr_pool_t *p, server_rec *s);
 
@@ -87,6 +96,15 @@ int sm_fixups(request_rec *r);
 void sm_register_authz(apr_pool_t *p);
 /* Removes spoofable incoming names for this location (idempotent per request). */
 void sm_scrub(request_rec *r, const sm_dir_cfg_t *d);
+
+/* directory.c: the directory (SelmidDirectory) of servers that link accounts. */
+/* Parent, at start-up: parses the default spec, creates/migrates each directory once. A newer
+ * schema (or an unusable SQLite file) stops httpd: non-zero with the message logged. */
+int sm_directory_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+void sm_directory_child_init(apr_pool_t *pchild, server_rec *s);
+/* This process's handle on srv's directory, opened on first use (a failed open is retried at
+ * most every few seconds). NULL when it cannot be reached (logged): the caller fails closed. */
+const struct sm_directory_t *sm_directory_get(request_rec *r, const sm_srv_t *srv);
 
 /* endpoints.c */
 int sm_quick_handler(request_rec *r, int lookup);

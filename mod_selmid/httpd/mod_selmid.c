@@ -77,6 +77,8 @@ static int sm_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             shm = true;
         }
     }
+    if (sm_directory_post_config(pconf, ptemp, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
     ap_add_version_component(pconf, "mod_selmid/"
                                     "0.1.0");
     return OK;
@@ -89,6 +91,7 @@ static void sm_child_init(apr_pool_t *pchild, server_rec *s)
 
     if (sm_shm_child_init(pchild, s) != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "SM30003: cannot attach the shm store mutex");
+    sm_directory_child_init(pchild, s);
     for (v = s; v; v = v->next) {
         sm_srv_t *srv = sm_srv(v);
         apr_hash_index_t *hi;
