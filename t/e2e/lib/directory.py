@@ -53,8 +53,10 @@ class SqliteDirectory(DirectoryDB):
         super().__init__("sqlite", "sqlite:" + self.path)
         self.password = None
 
-    def _connect(self):
-        c = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+    def _connect(self, create=False):
+        """Reading never creates the file (that is httpd's job, with its mode and owner)."""
+        c = sqlite3.connect(f"file:{self.path}?mode={'rwc' if create else 'rw'}", uri=True, timeout=10,
+                            isolation_level=None)
         c.execute("PRAGMA foreign_keys = ON")
         return c
 
@@ -67,7 +69,7 @@ class SqliteDirectory(DirectoryDB):
         return [tuple(None if v is None else str(v) for v in row) for row in rows]
 
     def execute(self, statements):
-        c = self._connect()
+        c = self._connect(create=True)
         try:
             c.execute("BEGIN")
             for s in statements:
@@ -80,6 +82,8 @@ class SqliteDirectory(DirectoryDB):
             os.chown(os.path.join(self.dir, name), *httpd_user())
 
     def tables(self):
+        if not os.path.exists(self.path):
+            return set()
         return {r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def stop_server(self):
