@@ -28,6 +28,25 @@ json_t *sm_link_org_attrs(apr_pool_t *p, json_t *claims)
     return out;
 }
 
+const char *sm_link_display(apr_pool_t *p, const json_t *claims)
+{
+    static const char *const names[] = {"name", "eppn", "preferred_username", "email"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = sm_json_str(p, claims, names[i]), *c;
+        int chars = 0;
+        if (!v || !*v)
+            continue;
+        /* at most 100 characters, cut on a character boundary (jansson keeps valid UTF-8) */
+        for (c = v; *c && chars < 100; chars++)
+            for (c++; ((unsigned char)*c & 0xC0) == 0x80; c++)
+                ;
+        return apr_pstrndup(p, v, (apr_size_t)(c - v));
+    }
+    return NULL;
+}
+
 char *sm_link_org_record(apr_pool_t *p, const char *provider, const char *issuer, json_t *attrs)
 {
     json_t *j =
