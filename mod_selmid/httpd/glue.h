@@ -74,7 +74,7 @@ void *sm_merge_server_config(apr_pool_t *p, void *base, void *add);
 void *sm_create_dir_config(apr_pool_t *p, char *dir);
 void *sm_merge_dir_config(apr_pool_t *p, void *base, void *add);
 /* config_link.c: the linking directives */
-const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *arg);
+const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *args);
 const char *sm_set_org_provider(cmd_parms *cmd, void *dc, const char *arg);
 const char *sm_set_link_max_age(cmd_parms *cmd, void *dc, const char *arg);
 const char *sm_set_link_required(cmd_parms *cmd, void *dcv, int on);
