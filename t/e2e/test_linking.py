@@ -1,23 +1,19 @@
 """Account linking end to end (docs/linking.md): the link pages, an SNS login of a linked identity
-getting the organisational attributes, removal, and the refusals."""
-import json
-import sqlite3
+getting the organisational attributes, removal, and the refusals.
+Every test runs on SQLite and on a real PostgreSQL (the directory_db fixture).
+"""
+import threading
 
-from lib.flows import app_env, assert_denied, session_json
-from lib.linking import Person, forms, linking_conf, sqlite_dir
+from lib.flows import app_env, assert_denied
+from lib.linking import Person, forms, linking_conf
 from lib.sns import USERS
 
 LINE_ALICE = USERS["line"][0]
 
 
-def sqlite_line(stack):
-    path = sqlite_dir(stack) + "/selmid.db"
-    return path, f"SelmidDirectory sqlite:{path}"
-
-
-def test_link_line_to_university_account_and_login_with_line(stack):
-    path, line = sqlite_line(stack)
-    h = stack.httpd(linking_conf(stack, line))
+def test_link_line_to_university_account_and_login_with_line(stack, directory_db):
+    db = directory_db
+    h = stack.httpd(linking_conf(stack, db.directive))
     p = Person(stack, stack.browser())
     env = app_env(p.line_login().response)
     assert env["REMOTE_USER"] == LINE_ALICE["sub"]
@@ -34,30 +30,26 @@ def test_link_line_to_university_account_and_login_with_line(stack):
     q = Person(stack, stack.browser())
     env2 = app_env(q.line_login().response)
     assert env2["REMOTE_USER"] == "alice-0001" and env2["SELMID_ORG_PROVIDER"] == "op"
-    db = sqlite3.connect(path)
-    rows = db.execute("SELECT provider, org FROM identities ORDER BY provider").fetchall()
-    assert rows == [("line", 0), ("op", 1)]
-    types = [t for (t,) in db.execute("SELECT type FROM events ORDER BY id")]
+    rows = db.query("SELECT provider, org FROM identities ORDER BY provider")
+    assert rows == [("line", "0"), ("op", "1")]
+    types = [t for (t,) in db.query("SELECT type FROM events ORDER BY id")]
     assert types.count("link") == 2 and "login" in types
+    # what the directory keeps of the organisational login: attributes, not the protocol's claims
+    (attrs,) = db.query("SELECT attrs FROM org_attributes")[0]
+    assert '"sub":"alice-0001"' in attrs.replace(" ", "") and '"nonce"' not in attrs
 
 
-def conf_with(stack, **kw):
-    path, line = sqlite_line(stack)
-    return path, linking_conf(stack, line, **kw)
-
-
-def linked_alice(stack, h=None, **kw):
+def linked_alice(stack, db, **kw):
     """httpd with linking, and a browser whose LINE alice is linked to the OP's alice."""
-    path, conf = conf_with(stack, **kw)
-    h = h or stack.httpd(conf)
+    h = stack.httpd(linking_conf(stack, db.directive, **kw))
     p = Person(stack, stack.browser())
     p.line_login()
     assert p.add("op", user="alice").status_code == 303
-    return path, h, p
+    return h, p
 
 
-def test_link_required_sends_unlinked_sns_login_through_linking_and_back(stack):
-    _, conf = conf_with(stack)
+def test_link_required_sends_unlinked_sns_login_through_linking_and_back(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     h = stack.httpd(conf)
     p = Person(stack, stack.browser())
     flow = p.b.follow(stack.url("/other/"))  # LINE or op: the chooser
@@ -86,8 +78,8 @@ def test_link_required_sends_unlinked_sns_login_through_linking_and_back(stack):
     assert app_env(r)["REMOTE_USER"] == "bob-0002"
 
 
-def test_link_required_refuses_non_get_without_redirect(stack):
-    _, conf = conf_with(stack)
+def test_link_required_refuses_non_get_without_redirect(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     stack.httpd(conf)
     p = Person(stack, stack.browser())
     p.line_login()
@@ -95,8 +87,9 @@ def test_link_required_refuses_non_get_without_redirect(stack):
     assert_denied(r, 403)
 
 
-def test_remove_link_of_the_current_login_logs_out_and_sns_login_is_plain_again(stack):
-    path, h, p = linked_alice(stack)
+def test_remove_link_of_the_current_login_logs_out_and_sns_login_is_plain_again(stack, directory_db):
+    db = directory_db
+    h, p = linked_alice(stack, db)
     page = p.link_page()
     assert page.status_code == 200
     # the organisational identity is the anchor: its remove form is refused
@@ -107,13 +100,13 @@ def test_remove_link_of_the_current_login_logs_out_and_sns_login_is_plain_again(
     assert p.b.get(stack.url("/public/")).status_code == 302  # no session any more
     env = app_env(Person(stack, stack.browser()).line_login().response)
     assert env["REMOTE_USER"] == LINE_ALICE["sub"] and "SELMID_ORG_PROVIDER" not in env
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT provider FROM identities").fetchall() == [("op",)]
-    assert [t for (t,) in db.execute("SELECT type FROM events WHERE type = 'unlink'")] == ["unlink"]
+    assert db.query("SELECT provider FROM identities") == [("op",)]
+    assert db.query("SELECT type FROM events WHERE type = 'unlink'") == [("unlink",)]
 
 
-def test_remove_another_link_keeps_the_session(stack):
-    path, h, p = linked_alice(stack)
+def test_remove_another_link_keeps_the_session(stack, directory_db):
+    db = directory_db
+    h, p = linked_alice(stack, db)
     # log in with the OP (the person's anchor) and remove LINE from there
     q = Person(stack, stack.browser())
     q.op_login()
@@ -125,8 +118,9 @@ def test_remove_another_link_keeps_the_session(stack):
     assert app_env(q.b.get(stack.url("/app/")))["REMOTE_USER"] == "alice-0001"
 
 
-def test_relinking_to_another_person_is_refused(stack):
-    path, h, p = linked_alice(stack)
+def test_relinking_to_another_person_is_refused(stack, directory_db):
+    db = directory_db
+    h, p = linked_alice(stack, db)
     q = Person(stack, stack.browser())
     q.op_login(user="bob")
     r = q.start_add("line")
@@ -136,16 +130,14 @@ def test_relinking_to_another_person_is_refused(stack):
     r = q.post_form(flow.response, "/link/confirm")
     assert_denied(r, 409, "SM26040", h, mark, check="different persons")
     assert "already linked to another person" in r.text
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM identities").fetchone() == (2,)
+    assert db.query("SELECT count(*) FROM identities") == [("2",)]
 
 
-def test_race_of_two_links_of_one_identity(stack):
+def test_race_of_two_links_of_one_identity(stack, directory_db):
     """Two people reach the confirmation of a link of the same LINE account at once: one link
     is made, the other gets a clear refusal."""
-    import threading
-    path, conf = conf_with(stack)
-    h = stack.httpd(conf)
+    db = directory_db
+    h = stack.httpd(linking_conf(stack, db.directive))
     pages = []
     people = []
     for user in ("alice", "bob"):
@@ -171,12 +163,11 @@ def test_race_of_two_links_of_one_identity(stack):
     assert codes == [303, 409], [(r.status_code, r.text[:300]) for r in results]
     loser = [r for r in results if r.status_code == 409][0]
     assert ("just linked by someone else" in loser.text) or ("another person" in loser.text)
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM identities WHERE provider = 'line'").fetchone() == (1,)
+    assert db.query("SELECT count(*) FROM identities WHERE provider = 'line'") == [("1",)]
 
 
-def test_forms_refused_without_token_or_from_another_site(stack):
-    _, conf = conf_with(stack)
+def test_forms_refused_without_token_or_from_another_site(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     h = stack.httpd(conf)
     p = Person(stack, stack.browser())
     p.line_login()
@@ -203,8 +194,8 @@ def test_forms_refused_without_token_or_from_another_site(stack):
     assert p.b.get(stack.url("/selmid/link/remove")).status_code == 405
 
 
-def test_confirmation_is_single_use_and_bound_to_the_session(stack):
-    _, conf = conf_with(stack)
+def test_confirmation_is_single_use_and_bound_to_the_session(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     h = stack.httpd(conf)
     p = Person(stack, stack.browser())
     p.line_login()
@@ -230,8 +221,9 @@ def test_confirmation_is_single_use_and_bound_to_the_session(stack):
     assert_denied(p.b.get(stack.url("/selmid/link/confirm")), 400, "SM26038", h, mark)
 
 
-def test_stale_logins_are_refused(stack):
-    path, conf = conf_with(stack, max_age=60)
+def test_stale_logins_are_refused(stack, directory_db):
+    db = directory_db
+    conf = linking_conf(stack, db.directive, max_age=60)
     h = stack.httpd(conf, faketime=True)
     p = Person(stack, stack.browser())
     p.line_login()
@@ -251,11 +243,11 @@ def test_stale_logins_are_refused(stack):
     h.set_clock_offset(180)
     r = p.post_form(flow.response, "/link/confirm")
     assert r.status_code in (400, 403), r.text
-    assert sqlite3.connect(path).execute("SELECT count(*) FROM identities").fetchone() == (0,)
+    assert db.query("SELECT count(*) FROM identities") == [("0",)]
 
 
-def test_link_pages_need_a_session_and_linking(stack):
-    _, conf = conf_with(stack)
+def test_link_pages_need_a_session_and_linking(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     h = stack.httpd(conf)
     b = stack.browser()
     r = b.get(stack.url("/selmid/link"))
@@ -266,8 +258,8 @@ def test_link_pages_need_a_session_and_linking(stack):
     assert_denied(r, 404, "SM26044", h)
 
 
-def test_link_page_in_japanese(stack):
-    _, conf = conf_with(stack)
+def test_link_page_in_japanese(stack, directory_db):
+    conf = linking_conf(stack, directory_db.directive)
     stack.httpd(conf)
     p = Person(stack, stack.browser())
     p.line_login()
@@ -277,3 +269,32 @@ def test_link_page_in_japanese(stack):
     assert r.headers["Content-Language"] == "ja"
     r = p.b.get(stack.url("/selmid/link?lang=en"), headers={"Accept-Language": "ja"})
     assert '<html lang="en">' in r.text
+
+
+def test_directory_stopped_mid_run(stack, postgres, request):
+    """PostgreSQL stops while httpd runs: live sessions keep working (a request with a session never
+    touches the directory), an SNS login that needs the directory is refused with a clear page, the
+    university's own login goes on, and everything is back once the server is."""
+    from lib.directory import PgsqlDirectory
+    db = PgsqlDirectory(postgres, request.node.name)
+    try:
+        h, p = linked_alice(stack, db)
+        db.stop_server()
+        mark = h.log_mark()
+        env = app_env(p.b.get(stack.url("/public/")))
+        assert env["REMOTE_USER"] == "alice-0001" and env["SELMID_ORG_PROVIDER"] == "op"
+        r = Person(stack, stack.browser()).line_login().response
+        assert_denied(r, 503, "SM26021", h, mark)
+        assert "directory of linked accounts is temporarily unavailable" in r.text
+        env = app_env(Person(stack, stack.browser()).op_login().response)
+        assert env["REMOTE_USER"] == "alice-0001"
+        h.wait_log("SM26020", mark)
+        assert_denied(p.link_page(), 503)
+        assert db.password not in h.error_log_text()
+        db.start_server()
+        env = app_env(Person(stack, stack.browser()).line_login().response)
+        assert env["REMOTE_USER"] == "alice-0001" and env["SELMID_ORG_PROVIDER"] == "op"
+    finally:
+        if not postgres.running():
+            postgres.start()
+        db.drop()

@@ -22,12 +22,6 @@ LINE = ("line", "https://access.line.me", "U4af4980629")
 GOOGLE = ("google", "https://accounts.google.com", "1098765")
 
 
-@pytest.fixture
-def directory_spec(tmp_path):
-    """A fresh, empty directory (here SQLite; the suite's conftest also offers PostgreSQL)."""
-    return f"sqlite:{tmp_path}/d.db"
-
-
 @pytest.fixture(scope="module")
 def selmidctl():
     path = os.path.join(os.path.dirname(os.path.dirname(default_module())), "selmidctl")
