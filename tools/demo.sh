@@ -70,8 +70,11 @@ make -C "$REPO/build" install >/dev/null
 echo "demo: installed $MODDIR/mod_selmid.so and /etc/apache2/mods-available/selmid.load"
 
 stop_all
-mkdir -p "$DEMO"/{conf,logs,run,cgi,htdocs,cores}
+mkdir -p "$DEMO"/{conf,logs,run,cgi,htdocs,cores,directory}
 chmod 755 "$DEMO" "$DEMO/cgi" "$DEMO/htdocs"
+# the directory of linked accounts (SQLite): writable by httpd's User for SQLite's journal
+chown www-data:www-data "$DEMO/directory"
+chmod 700 "$DEMO/directory"
 install -m 755 "$REPO/tools/demo/app.cgi" "$DEMO/cgi/app.cgi"
 
 HPORT=$(free_port_from "${SELMID_DEMO_PORT:-8080}")
@@ -168,6 +171,10 @@ SelmidSessionTimeout 1800 28800
     SelmidLabel ja "大学ID（デモ用 OpenID Provider）"
 </SelmidProvider>
 Include "$DEMO/conf/sns-providers.conf"
+# Account linking (docs/linking.md): SNS accounts linked to the university ID at /selmid/link
+# get its attributes at login.
+SelmidOrgProvider demo-op
+SelmidDirectory sqlite:$DEMO/directory/selmid.db
 <Location "/">
     AuthType selmid
     SelmidProviders demo-op line google yahoojp facebook
@@ -199,6 +206,8 @@ mod_selmid demo is running.
   without a password (no real account is used).
 
   The page lists the identity the app received (REMOTE_USER and SELMID_* variables).
+  Linked accounts: http://127.0.0.1:$HPORT/selmid/link  (log in with LINE, link the university
+  ID, then a LINE login gives the app the university attributes; docs/linking.md)
   OpenID Provider: http://127.0.0.1:$OPORT  (oidc-provider; demo users above)
   SNS stand-ins:   http://127.0.0.1:$SPORT  (t/e2e/standins/sns.js)
   Files and logs:  $DEMO  (logs/error_log, logs/op.log, logs/sns.log)

@@ -30,6 +30,7 @@ joined with <code>;</code>, a <code>;</code> inside a value escaped as <code>\\;
 {rows}
 </table>
 <p><a href="/selmid/session">/selmid/session</a> (the session's identity as JSON) &middot;
+<a href="/selmid/link">Linked accounts</a> (link LINE, Google... to the university ID) &middot;
 <a href="/selmid/logout?return=/">Sign out</a></p>
 </body></html>
 """
