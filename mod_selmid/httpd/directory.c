@@ -25,19 +25,10 @@ typedef struct sm_dir_slot_t {
 static apr_thread_mutex_t *slots_mu;
 static apr_hash_t *slots; /* spec -> sm_dir_slot_t*, this process */
 
-static void emit_s(void *baton, sm_log_level_e level, const char *msg)
+/* The directory logs to the server's error log for as long as pool lives. */
+static const sm_log_t *server_log(apr_pool_t *pool, server_rec *s)
 {
-    static const int map[] = {APLOG_ERR, APLOG_WARNING, APLOG_NOTICE, APLOG_INFO, APLOG_DEBUG};
-    ap_log_error(APLOG_MARK, map[level], 0, (server_rec *)baton, "%s", msg);
-}
-
-static sm_log_t *server_log(apr_pool_t *p, server_rec *s)
-{
-    sm_log_t *log = apr_pcalloc(p, sizeof(*log));
-    log->emit = emit_s;
-    log->baton = s;
-    log->max_level = SM_LOG_DEBUG;
-    return log;
+    return sm_env_server(pool, s, sm_srv(s))->log;
 }
 
 /* The SQLite file was created by root (the parent): the children, running as User, need it. */

@@ -2,7 +2,7 @@
 """mod_selmid benchmark: requests/s and p99 latency of an authenticated 4 KiB static file.
 
 In one run, on loopback, with httpd pinned to one core and wrk to the other:
-  plain httpd | mod_selmid shm | mod_selmid memcached | mod_auth_openidc shm | mod_auth_openidc
+  plain httpd | mod_selmid shm | mod_selmid shm with linking on | mod_selmid memcached | mod_auth_openidc shm | mod_auth_openidc
   memcached (Debian's libapache2-mod-auth-openidc), both modules logged in against the same local
   OpenID Provider (oidc-provider), then worker RSS over a long authenticated run of mod_selmid.
 Prints a Markdown report (ratios against plain httpd). Not a test: no pass/fail on timings.
@@ -82,9 +82,38 @@ def write_tree(root):
             os.chmod(os.path.join(d, f), 0o644)
 
 
-def selmid_conf(root, port, op, store):
-    module = os.environ.get("SELMID_MODULE", os.path.join(REPO, "build", ".libs", "mod_selmid.so"))
-    c = conf_common(root, port, [f"LoadModule selmid_module {module}"])
+def selmid_module():
+    return os.environ.get("SELMID_MODULE", os.path.join(REPO, "build", ".libs", "mod_selmid.so"))
+
+
+def linking_directory(root, op):
+    """A SQLite directory in which the OP's alice is a person (organisational identity), made with
+    selmidctl: a login of alice then goes through the directory and her session carries the person,
+    as a linked person's does."""
+    d = os.path.join(root, "directory")
+    os.makedirs(d, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(d, "nobody", "nogroup")
+    spec = f"sqlite:{d}/selmid.db"
+    ctl = os.path.join(os.path.dirname(os.path.dirname(selmid_module())), "selmidctl")
+    subprocess.run([ctl, "-d", spec, "link", "new", "op", op.issuer, "alice-0001", "--org"], check=True,
+                   capture_output=True)
+    return spec
+
+
+def linked_logins(spec):
+    import sqlite3
+    db = sqlite3.connect(spec[len("sqlite:"):])
+    try:
+        return db.execute("SELECT count(*) FROM events WHERE type = 'login'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def selmid_conf(root, port, op, store, linking=False):
+    c = conf_common(root, port, [f"LoadModule selmid_module {selmid_module()}"])
+    if linking:
+        c += f"SelmidOrgProvider op\nSelmidDirectory {linking_directory(root, op)}\n"
     return c + f"""SelmidSecret {SECRET}
 SelmidSessionStore {store}
 <SelmidProvider op>
@@ -182,7 +211,8 @@ def main():
 
     work = tempfile.mkdtemp(prefix="selmid-bench-")
     os.chmod(work, 0o755)
-    ports = {k: free_port() for k in ("plain", "selmid-shm", "selmid-mc", "openidc-shm", "openidc-mc")}
+    ports = {k: free_port() for k in ("plain", "selmid-shm", "selmid-link", "selmid-mc", "openidc-shm",
+                                      "openidc-mc")}
     clients = []
     for k, p in ports.items():
         if k.startswith("selmid"):
@@ -197,6 +227,8 @@ def main():
     configs = [
         ("plain httpd", "plain", lambda r, p: conf_common(r, p, []), "/protected/file.html"),
         ("mod_selmid, shm", "selmid-shm", lambda r, p: selmid_conf(r, p, op, "shm"), "/protected/file.html"),
+        ("mod_selmid, shm, linking on (a linked person's session)", "selmid-link",
+         lambda r, p: selmid_conf(r, p, op, "shm", linking=True), "/protected/file.html"),
         ("mod_selmid, memcached", "selmid-mc", lambda r, p: selmid_conf(r, p, op, f"memcached {mc.address}"),
          "/protected/file.html"),
         ("mod_auth_openidc, shm", "openidc-shm", lambda r, p: openidc_conf(r, p, op, "shm", mc.address),
@@ -206,12 +238,15 @@ def main():
     ]
     servers, cookies, runs = {}, {}, {k: [] for k in ports}
     rss = None
+    linked_after = None
     try:
         # all five servers up at once (idle ones cost nothing), each logged in once
         for label, key, conf, path in configs:
             h = servers[key] = Httpd(key, work, ports[key], conf).start()
             url = f"http://127.0.0.1:{h.port}{path}"
             cookies[key] = (url, login_cookie(url) if key != "plain" else None)
+            if key == "selmid-link" and linked_logins(f"sqlite:{h.root}/directory/selmid.db") != 1:
+                raise RuntimeError("the login with linking on did not go through the directory")
             wrk(url, cookies[key][1], 2, args.connections)  # warm-up
         # interleaved rounds, so that a slow moment of the machine hits every configuration alike
         for _ in range(args.rounds):
@@ -225,6 +260,7 @@ def main():
             done += wrk(url, cookie, 5, args.connections)["requests"]
             samples.append((done, servers["selmid-shm"].worker_rss_kb()))
         rss = samples
+        linked_after = linked_logins(f"sqlite:{servers['selmid-link'].root}/directory/selmid.db")
     finally:
         for h in servers.values():
             h.stop()
@@ -249,6 +285,10 @@ def main():
     s_shm, o_shm = results["selmid-shm"][1]["rps"], results["openidc-shm"][1]["rps"]
     s_mc, o_mc = results["selmid-mc"][1]["rps"], results["openidc-mc"][1]["rps"]
     print(f"\nmod_selmid / mod_auth_openidc: shm {s_shm / o_shm:.2f}, memcached {s_mc / o_mc:.2f}")
+    s_link = results["selmid-link"][1]["rps"]
+    logins = linked_after if linked_after is not None else "?"
+    print(f"\nLinking on / off (shm, same run): {s_link / s_shm:.2f}; login events in the directory after "
+          f"the whole run: {logins} (the measured requests never touch it)")
     if rss:
         first, last = rss[0][1], rss[-1][1]
         print(f"\nmod_selmid (shm) worker RSS (KiB) after N further authenticated requests: "
