@@ -352,6 +352,21 @@ int sm_dbd_tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
     return commit ? rc : 0;
 }
 
+apr_status_t sm_dbd_tx_finish(const dir_t *d, conn_t *c, bool begun, apr_status_t rv,
+                              const char *what)
+{
+    int rc;
+
+    if (!begun)
+        return rv;
+    rc = sm_dbd_tx_end(d, c->handle, rv == APR_SUCCESS);
+    if (rc != 0 && rv == APR_SUCCESS) {
+        sm_dbd_log_fail(d, c, what, rc);
+        rv = APR_EGENERAL;
+    }
+    return rv;
+}
+
 /* ---- open: schema ----------------------------------------------------------------------- */
 
 /* Reads selmid_schema's version (0 for a fresh row). */

@@ -65,6 +65,10 @@ int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
 int sm_dbd_exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args);
 int sm_dbd_tx_begin(const dir_t *d, apr_dbd_t *h);
 int sm_dbd_tx_end(const dir_t *d, apr_dbd_t *h, bool commit);
+/* Ends a transaction when begun: commits when rv is APR_SUCCESS, else rolls back; a failed commit
+ * (logged as what) makes the result APR_EGENERAL. Returns the operation's status. */
+apr_status_t sm_dbd_tx_finish(const dir_t *d, conn_t *c, bool begun, apr_status_t rv,
+                              const char *what);
 
 /* The operations of the port (sm_directory_ops.c). */
 void sm_dbd_set_ops(sm_directory_t *port);

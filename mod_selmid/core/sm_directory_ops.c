@@ -119,13 +119,7 @@ static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id
         goto leave;
     }
 leave:
-    if (tx) {
-        rc = sm_dbd_tx_end(d, c->handle, rv == APR_SUCCESS);
-        if (rc != 0 && rv == APR_SUCCESS) {
-            sm_dbd_log_fail(d, c, "commit (link)", rc);
-            rv = APR_EGENERAL;
-        }
-    }
+    rv = sm_dbd_tx_finish(d, c, tx, rv, "commit (link)");
     sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_EEXIST && rv != APR_NOTFOUND);
     if (rv == APR_SUCCESS && person_out)
         *person_out = pid;
@@ -174,13 +168,7 @@ static apr_status_t dir_unlink(void *baton, apr_pool_t *p, const char *person,
         rv = APR_EGENERAL;
     }
 leave:
-    if (tx) {
-        rc = sm_dbd_tx_end(d, c->handle, rv == APR_SUCCESS);
-        if (rc != 0 && rv == APR_SUCCESS) {
-            sm_dbd_log_fail(d, c, "commit (unlink)", rc);
-            rv = APR_EGENERAL;
-        }
-    }
+    rv = sm_dbd_tx_finish(d, c, tx, rv, "commit (unlink)");
     sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
     return rv;
 }
@@ -468,13 +456,7 @@ static apr_status_t dir_record_login(void *baton, apr_pool_t *p, const char *per
         rv = APR_EGENERAL;
     }
 leave:
-    if (tx) {
-        rc = sm_dbd_tx_end(d, c->handle, rv == APR_SUCCESS);
-        if (rc != 0 && rv == APR_SUCCESS) {
-            sm_dbd_log_fail(d, c, "commit (record login)", rc);
-            rv = APR_EGENERAL;
-        }
-    }
+    rv = sm_dbd_tx_finish(d, c, tx, rv, "commit (record login)");
     sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
     return rv;
 }

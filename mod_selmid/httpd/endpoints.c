@@ -151,8 +151,7 @@ apr_table_t *sm_form_params(request_rec *r, int *status)
 
     if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0 ||
         (ctype[33] && ctype[33] != ';' && ctype[33] != ' ')) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "SM30023: POST without a form Content-Type");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30023: POST without a form Content-Type");
         goto bad;
     }
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
@@ -186,8 +185,7 @@ apr_table_t *sm_form_params(request_rec *r, int *status)
     }
     return t;
 bad:
-    *status =
-        sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The request was malformed.");
+    *status = sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The request was malformed.");
     return NULL;
 }
 

@@ -100,6 +100,19 @@ static sm_session_t *need_session(request_rec *r, sm_srv_t *srv, sm_lang_e lang,
     return NULL;
 }
 
+/* The session of a POST of ours (need_session, then form_ok), or a page. */
+static sm_session_t *need_form_session(request_rec *r, sm_srv_t *srv, apr_table_t *f,
+                                       sm_lang_e lang, int *status)
+{
+    sm_session_t *s = need_session(r, srv, lang, status);
+
+    if (s && !form_ok(r, srv, s, f)) {
+        *status = sm_link_message(r, HTTP_FORBIDDEN, lang, SM_LM_FORM);
+        return NULL;
+    }
+    return s;
+}
+
 /* Sends the person to log in again with the session's provider, back to the link page. */
 static int relogin(request_rec *r, sm_srv_t *srv, const sm_session_t *s, sm_lang_e lang,
                    const char *target)
@@ -196,10 +209,8 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     sm_session_t *s;
     int status = OK;
 
-    if (!(s = need_session(r, srv, lang, &status)))
+    if (!(s = need_form_session(r, srv, f, lang, &status)))
         return status;
-    if (!form_ok(r, srv, s, f))
-        return sm_link_message(r, HTTP_FORBIDDEN, lang, SM_LM_FORM);
     pc = provider ? apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING) : NULL;
     if (!pc || strcmp(provider, s->provider) == 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -211,8 +222,8 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
         return sm_link_message(r, HTTP_BAD_REQUEST, lang, SM_LM_NO_ORG);
     if (!fresh(srv, s))
         return relogin(r, srv, s, lang, target);
-    if (sm_link_tx_new(env, &srv->keys, s, sm_cfg_is_org_provider(srv->cfg, s->provider),
-                       provider, target, &tx) != APR_SUCCESS ||
+    if (sm_link_tx_new(env, &srv->keys, s, sm_cfg_is_org_provider(srv->cfg, s->provider), provider,
+                       target, &tx) != APR_SUCCESS ||
         sm_link_tx_save(env, &srv->keys, tx, sm_cfg_link_max_age(srv->cfg)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30020: session store (%s) unreachable: cannot start a link",
@@ -235,8 +246,8 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
 {
     sm_env_t *env = sm_env(r, srv);
     sm_lang_e lang = page_lang(r, NULL);
-    const char *cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
-                                       SM_LINK_COOKIE);
+    const char *cookie =
+        sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
     sm_link_tx_t *tx = NULL;
     apr_status_t rv;
 
@@ -252,8 +263,7 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
     if (rv != APR_SUCCESS) {
         if (rv != APR_NOTFOUND && rv != APR_EINVAL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                          "SM30020: session store (%s) unreachable: link denied",
-                          srv->store->name);
+                          "SM30020: session store (%s) unreachable: link denied", srv->store->name);
             return sm_page_store_down(r);
         }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -284,14 +294,14 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
 /* ---- /link/confirm -------------------------------------------------------------------------- */
 
 /* The link in progress of this browser, belonging to session s and complete; or a page. */
-static sm_link_tx_t *need_tx(request_rec *r, sm_srv_t *srv, const sm_session_t *s,
-                             sm_lang_e lang, int *status)
+static sm_link_tx_t *need_tx(request_rec *r, sm_srv_t *srv, const sm_session_t *s, sm_lang_e lang,
+                             int *status)
 {
-    const char *cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
-                                       SM_LINK_COOKIE);
+    const char *cookie =
+        sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
     sm_link_tx_t *tx = NULL;
-    apr_status_t rv = cookie ? sm_link_tx_load(sm_env(r, srv), &srv->keys, cookie, &tx)
-                             : APR_NOTFOUND;
+    apr_status_t rv =
+        cookie ? sm_link_tx_load(sm_env(r, srv), &srv->keys, cookie, &tx) : APR_NOTFOUND;
 
     if (rv == APR_SUCCESS && (!tx->has_b || !sm_link_tx_owned_by(r->pool, &srv->keys, tx, s->id)))
         rv = APR_EINVAL;
@@ -343,8 +353,8 @@ static apr_status_t renew_session(request_rec *r, sm_srv_t *srv, const sm_direct
     sm_session_t tmpl, *n = NULL;
     apr_status_t rv;
 
-    rv = sm_link_resolve_login(env, dir, sm_cfg_is_org_provider(srv->cfg, s->provider),
-                               s->provider, s->issuer, s->claims, &tmpl);
+    rv = sm_link_resolve_login(env, dir, sm_cfg_is_org_provider(srv->cfg, s->provider), s->provider,
+                               s->issuer, s->claims, &tmpl);
     if (rv != APR_SUCCESS)
         return rv;
     tmpl.created = s->created;
@@ -367,10 +377,8 @@ static int confirm(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     apr_status_t rv;
     int status = OK;
 
-    if (!(s = need_session(r, srv, lang, &status)))
+    if (!(s = need_form_session(r, srv, f, lang, &status)))
         return status;
-    if (!form_ok(r, srv, s, f))
-        return sm_link_message(r, HTTP_FORBIDDEN, lang, SM_LM_FORM);
     if (!(tx = need_tx(r, srv, s, lang, &status)))
         return status;
     rv = sm_link_tx_consume(env, &srv->keys, tx->id, sm_cfg_link_max_age(srv->cfg));
@@ -419,10 +427,8 @@ static int link_remove(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     apr_status_t rv;
     int status = OK;
 
-    if (!(s = need_session(r, srv, lang, &status)))
+    if (!(s = need_form_session(r, srv, f, lang, &status)))
         return status;
-    if (!form_ok(r, srv, s, f))
-        return sm_link_message(r, HTTP_FORBIDDEN, lang, SM_LM_FORM);
     id.provider = apr_table_get(f, "provider");
     id.issuer = apr_table_get(f, "issuer");
     id.subject = apr_table_get(f, "subject");

@@ -165,8 +165,8 @@ static const char *esc(request_rec *r, const char *s)
 /* The page frame. Forms post only to this site; the add form's response is a redirect to the
  * provider, which a form-action source list would block in browsers that check redirects, so
  * form-action is not restricted on these pages (every form on them is ours). */
-static int send_link_page(request_rec *r, int status, sm_lang_e lang, const char *title, const char *body,
-                const char *switch_url)
+static int send_link_page(request_rec *r, int status, sm_lang_e lang, const char *title,
+                          const char *body, const char *switch_url)
 {
     const texts_t *t = &texts[lang];
 
@@ -216,12 +216,12 @@ static const char *hidden(request_rec *r, const char *name, const char *value)
 static const char *form(request_rec *r, const sm_srv_t *srv, const char *action, sm_lang_e lang,
                         const char *csrf, const char *fields, const char *button, bool primary)
 {
-    return apr_pstrcat(
-        r->pool, "<form method=\"post\" action=\"",
-        esc(r, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/link", action, NULL)), "\">",
-        hidden(r, "csrf", csrf), hidden(r, "lang", sm_lang_tag(lang)), fields ? fields : "",
-        "<button type=\"submit\"", primary ? " class=\"primary\"" : "", ">", esc(r, button),
-        "</button></form>", NULL);
+    return apr_pstrcat(r->pool, "<form method=\"post\" action=\"",
+                       esc(r, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/link", action, NULL)),
+                       "\">", hidden(r, "csrf", csrf), hidden(r, "lang", sm_lang_tag(lang)),
+                       fields ? fields : "", "<button type=\"submit\"",
+                       primary ? " class=\"primary\"" : "", ">", esc(r, button), "</button></form>",
+                       NULL);
 }
 
 static const char *notice_text(const texts_t *t, const char *notice)
@@ -261,24 +261,21 @@ int sm_link_page(request_rec *r, const sm_srv_t *srv, const sm_link_view_t *v)
     } else {
         body = apr_pstrcat(r->pool, body, "<ul>\n", NULL);
         for (i = 0; i < v->accounts->nelts; i++) {
-            const sm_linked_identity_t *li =
-                &APR_ARRAY_IDX(v->accounts, i, sm_linked_identity_t);
+            const sm_linked_identity_t *li = &APR_ARRAY_IDX(v->accounts, i, sm_linked_identity_t);
             bool current = strcmp(li->id.provider, v->session->provider) == 0 &&
                            strcmp(li->id.issuer, v->session->issuer) == 0 &&
                            strcmp(li->id.subject, v->session->sub) == 0;
-            const char *fields =
-                apr_pstrcat(r->pool, hidden(r, "provider", li->id.provider),
-                            hidden(r, "issuer", li->id.issuer),
-                            hidden(r, "subject", li->id.subject), NULL);
+            const char *fields = apr_pstrcat(r->pool, hidden(r, "provider", li->id.provider),
+                                             hidden(r, "issuer", li->id.issuer),
+                                             hidden(r, "subject", li->id.subject), NULL);
             body = apr_pstrcat(
                 r->pool, body, "<li><strong>", esc(r, label(srv, li->id.provider, v->lang)),
                 "</strong>", li->org ? apr_pstrcat(r->pool, " (", esc(r, t->org), ")", NULL) : "",
                 current ? apr_pstrcat(r->pool, " <span class=\"meta\">(", esc(r, t->current),
                                       ")</span>", NULL)
                         : "",
-                "<br><span class=\"meta\">", esc(r, t->linked_at), ": ",
-                when(r, li->linked_at), " · ", esc(r, t->last_used), ": ",
-                when(r, li->last_used), "</span><br>",
+                "<br><span class=\"meta\">", esc(r, t->linked_at), ": ", when(r, li->linked_at),
+                " · ", esc(r, t->last_used), ": ", when(r, li->last_used), "</span><br>",
                 form(r, srv, "/remove", v->lang, v->csrf, fields, t->remove, false), "</li>\n",
                 NULL);
         }
@@ -288,14 +285,15 @@ int sm_link_page(request_rec *r, const sm_srv_t *srv, const sm_link_view_t *v)
         body = apr_pstrcat(r->pool, body, "<h2>", esc(r, t->add_heading), "</h2>\n<p>", NULL);
         for (i = 0; i < v->addable->nelts; i++) {
             const char *n = APR_ARRAY_IDX(v->addable, i, const char *);
-            const char *fields = apr_pstrcat(r->pool, hidden(r, "provider", n),
-                                             *v->target ? hidden(r, "target", v->target) : "",
-                                             NULL);
-            body = apr_pstrcat(r->pool, body,
-                               form(r, srv, "/add", v->lang, v->csrf, fields,
-                                    apr_pstrcat(r->pool, t->add_pre, label(srv, n, v->lang), t->add_post, NULL),
-                                    sm_cfg_is_org_provider(srv->cfg, n)),
-                               "\n", NULL);
+            const char *fields =
+                apr_pstrcat(r->pool, hidden(r, "provider", n),
+                            *v->target ? hidden(r, "target", v->target) : "", NULL);
+            body = apr_pstrcat(
+                r->pool, body,
+                form(r, srv, "/add", v->lang, v->csrf, fields,
+                     apr_pstrcat(r->pool, t->add_pre, label(srv, n, v->lang), t->add_post, NULL),
+                     sm_cfg_is_org_provider(srv->cfg, n)),
+                "\n", NULL);
         }
         body = apr_pstrcat(r->pool, body, "</p>\n", NULL);
     }
@@ -309,13 +307,13 @@ int sm_link_page(request_rec *r, const sm_srv_t *srv, const sm_link_view_t *v)
     return send_link_page(r, HTTP_OK, v->lang, t->title, body, sw);
 }
 
-static const char *side_html(request_rec *r, const sm_srv_t *srv, const texts_t *t,
-                             sm_lang_e lang, const sm_link_side_t *s)
+static const char *side_html(request_rec *r, const sm_srv_t *srv, const texts_t *t, sm_lang_e lang,
+                             const sm_link_side_t *s)
 {
     return apr_pstrcat(r->pool, "<li><strong>", esc(r, label(srv, s->id.provider, lang)),
                        "</strong>",
-                       s->org ? apr_pstrcat(r->pool, " (", esc(r, t->org), ")", NULL) : "",
-                       "<br>", esc(r, s->display ? s->display : t->unnamed), "</li>\n", NULL);
+                       s->org ? apr_pstrcat(r->pool, " (", esc(r, t->org), ")", NULL) : "", "<br>",
+                       esc(r, s->display ? s->display : t->unnamed), "</li>\n", NULL);
 }
 
 int sm_link_confirm_page(request_rec *r, const sm_srv_t *srv, sm_lang_e lang, const char *csrf,
@@ -327,8 +325,7 @@ int sm_link_confirm_page(request_rec *r, const sm_srv_t *srv, sm_lang_e lang, co
         side_html(r, srv, t, lang, &tx->a), side_html(r, srv, t, lang, &tx->b), "</ul>\n<p>",
         esc(r, t->confirm_intro), "</p>\n<p>",
         form(r, srv, "/confirm", lang, csrf, NULL, t->confirm_button, true), " <a href=\"",
-        esc(r, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/link?lang=", sm_lang_tag(lang),
-                           NULL)),
+        esc(r, apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/link?lang=", sm_lang_tag(lang), NULL)),
         "\">", esc(r, t->cancel), "</a></p>\n", NULL);
 
     return send_link_page(r, HTTP_OK, lang, t->confirm_title, body, NULL);
@@ -341,16 +338,14 @@ int sm_link_message(request_rec *r, int status, sm_lang_e lang, int msg)
     const char *text = msg >= 0 && msg < (int)(sizeof(t->msg) / sizeof(t->msg[0])) && t->msg[msg]
                            ? t->msg[msg]
                            : t->msg[SM_LM_RESULT_BASE + SM_LINK_DIRECTORY];
-    const char *back = msg == SM_LM_REMOVED_LOGGED_OUT || msg == SM_LM_LINKED_RELOGIN ||
-                               msg == SM_LM_NOT_LOGGED_IN
-                           ? "/"
-                           : apr_pstrcat(r->pool, sm_cfg_path(srv->cfg),
-                                         "/link?lang=", sm_lang_tag(lang), NULL);
-    const char *body = apr_pstrcat(r->pool, "<h1>", esc(r, t->title), "</h1>\n<p role=\"",
-                                   status < 400 ? "status" : "alert", "\">", esc(r, text),
-                                   "</p>\n<p><a href=\"", esc(r, back), "\">",
-                                   esc(r, strcmp(back, "/") == 0 ? "/" : t->back), "</a></p>\n",
-                                   NULL);
+    const char *back =
+        msg == SM_LM_REMOVED_LOGGED_OUT || msg == SM_LM_LINKED_RELOGIN || msg == SM_LM_NOT_LOGGED_IN
+            ? "/"
+            : apr_pstrcat(r->pool, sm_cfg_path(srv->cfg), "/link?lang=", sm_lang_tag(lang), NULL);
+    const char *body = apr_pstrcat(
+        r->pool, "<h1>", esc(r, t->title), "</h1>\n<p role=\"", status < 400 ? "status" : "alert",
+        "\">", esc(r, text), "</p>\n<p><a href=\"", esc(r, back), "\">",
+        esc(r, strcmp(back, "/") == 0 ? "/" : t->back), "</a></p>\n", NULL);
 
     return send_link_page(r, status, lang, t->title, body, NULL);
 }
