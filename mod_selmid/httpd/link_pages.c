@@ -8,7 +8,7 @@
 typedef struct texts_t {
     const char *title, *intro, *need, *none, *current, *org, *linked_at, *last_used, *remove,
         *add_heading, *add_pre, *add_post, *cont, *switch_label, *confirm_title, *confirm_intro,
-        *confirm_button, *cancel, *back, *unnamed;
+        *confirm_button, *cancel, *back, *home, *unnamed;
     const char *notice_linked, *notice_already, *notice_removed, *notice_relogin;
     const char *msg[SM_LM_RESULT_BASE + SM_LINK_DIRECTORY + 1];
 } texts_t;
@@ -38,6 +38,7 @@ static const texts_t texts[SM_LANG_COUNT] = {
             .confirm_button = "Link the accounts",
             .cancel = "Cancel",
             .back = "Back to linked accounts",
+            .home = "Go to the home page",
             .unnamed = "(no name given)",
             .notice_linked = "The accounts are now linked.",
             .notice_already = "These accounts were already linked.",
@@ -101,6 +102,7 @@ static const texts_t texts[SM_LANG_COUNT] = {
             .confirm_button = "連携する",
             .cancel = "やめる",
             .back = "連携アカウントに戻る",
+            .home = "トップページへ",
             .unnamed = "(名前なし)",
             .notice_linked = "アカウントを連携しました。",
             .notice_already = "これらのアカウントはすでに連携されています。",
@@ -150,12 +152,12 @@ static const char page_style[] =
     "ul{padding:0;list-style:none}li{border:1px solid #767676;border-radius:6px;padding:.6em "
     ".8em;margin:.5em 0}.meta{color:#4a4a4a;font-size:.9em}form{display:inline}"
     "button{min-height:44px;min-width:44px;padding:.4em 1em;margin:.3em .3em .3em 0;"
-    "font-size:1em;border:2px solid #1a5fb4;border-radius:6px;background:#fff;color:#1a5fb4;"
+    "font:inherit;border:2px solid #1a5fb4;border-radius:6px;background:#fff;color:#1a5fb4;"
     "cursor:pointer}button.primary{background:#1a5fb4;color:#fff}"
     "button:focus,a:focus{outline:3px solid #1a1a1a;outline-offset:2px}"
     ".notice{border-left:4px solid #1a5fb4;padding:.3em .8em;background:#eef4fb}"
-    ".lang{text-align:right;margin:0}.lang a{display:inline-block;min-height:44px;"
-    "min-width:44px;line-height:44px}";
+    "a{display:inline-block;min-height:44px;min-width:44px;line-height:44px}"
+    ".lang{text-align:right;margin:0}";
 
 static const char *esc(request_rec *r, const char *s)
 {
@@ -174,6 +176,10 @@ static int send_link_page(request_rec *r, int status, sm_lang_e lang, const char
     apr_table_setn(r->err_headers_out, "Content-Security-Policy",
                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
                    "base-uri 'none'");
+    /* The forms post to this origin and link.c checks their Origin header: browsers send
+     * "Origin: null" for a POST from a page with Referrer-Policy no-referrer (sm_page_headers),
+     * so these pages use same-origin, which still sends nothing to any other site. */
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "same-origin");
     apr_table_setn(r->err_headers_out, "Content-Language", sm_lang_tag(lang));
     r->status = status;
     ap_set_content_type(r, "text/html; charset=utf-8");
@@ -191,10 +197,33 @@ static int send_link_page(request_rec *r, int status, sm_lang_e lang, const char
     return DONE;
 }
 
+/* The name of an account of a provider on these pages: its own SelmidLabel; for an SNS type
+ * without one the service's name (the type's default label is a chooser button, "Log in with
+ * LINE", which reads wrongly as the name of a linked account); else the type's label or the
+ * provider's name. */
 static const char *label(const sm_srv_t *srv, const char *provider, sm_lang_e lang)
 {
     const sm_provider_cfg_t *pc = apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING);
-    return pc ? sm_cfg_provider_label(pc, lang == SM_LANG_JA) : provider;
+
+    if (!pc)
+        return provider;
+    if (!pc->label_en && !pc->label_ja) {
+        switch (sm_cfg_provider_type(pc)) {
+        case SM_PT_LINE:
+            return "LINE";
+        case SM_PT_FACEBOOK:
+            return "Facebook";
+        case SM_PT_GOOGLE:
+            return "Google";
+        case SM_PT_YAHOOJP:
+            return "Yahoo! JAPAN ID";
+        case SM_PT_APPLE:
+            return "Apple";
+        default:
+            break;
+        }
+    }
+    return sm_cfg_provider_label(pc, lang == SM_LANG_JA);
 }
 
 static const char *when(request_rec *r, apr_time_t t)
@@ -345,7 +374,7 @@ int sm_link_message(request_rec *r, int status, sm_lang_e lang, int msg)
     const char *body = apr_pstrcat(
         r->pool, "<h1>", esc(r, t->title), "</h1>\n<p role=\"", status < 400 ? "status" : "alert",
         "\">", esc(r, text), "</p>\n<p><a href=\"", esc(r, back), "\">",
-        esc(r, strcmp(back, "/") == 0 ? "/" : t->back), "</a></p>\n", NULL);
+        esc(r, strcmp(back, "/") == 0 ? t->home : t->back), "</a></p>\n", NULL);
 
     return send_link_page(r, status, lang, t->title, body, NULL);
 }
