@@ -293,7 +293,7 @@ void sm_dbd_log_fail(const dir_t *d, conn_t *c, const char *what, int rc)
 
 /* Runs a prepared select and collects every row. Random access: the pgsql driver reports a
  * failing query only then (a sequential select may fail late and look like an empty result);
- * rows is an array of const char ** of ncols entries, allocated in p. */
+ * rows is an array of const char ** of ncols entries (NULL for SQL NULL), allocated in p. */
 int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
                        apr_array_header_t **rows, const char **args)
 {
@@ -311,6 +311,11 @@ int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
         const char **vals = apr_pcalloc(p, sizeof(*vals) * (apr_size_t)ncols);
         for (i = 0; i < ncols; i++) {
             const char *v = apr_dbd_get_entry(d->driver, row, i);
+            char *ignored = NULL;
+            /* SQL NULL is NULL: the pgsql driver's get_entry gives "" for it, datum_get tells */
+            if (v &&
+                apr_dbd_datum_get(d->driver, row, i, APR_DBD_TYPE_STRING, &ignored) == APR_ENOENT)
+                v = NULL;
             vals[i] = v ? apr_pstrdup(p, v) : NULL;
         }
         APR_ARRAY_PUSH(*rows, const char **) = vals;

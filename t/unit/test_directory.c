@@ -630,6 +630,140 @@ START_TEST(events_in_order)
 }
 END_TEST
 
+START_TEST(lookup_org_attrs)
+{
+    sm_directory_t *d = open_dir(P);
+    const char *alice = NULL, *bob = NULL, *person = "x", *json = "x";
+    apr_time_t at = 1;
+
+    ck_assert_int_eq(d->lookup(d->baton, P, &UNIV_A, &person, &json, &at), APR_NOTFOUND);
+    ck_assert_ptr_null(person);
+    ck_assert_ptr_null(json);
+    ck_assert(at == 0);
+    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &GOOG_A, false, NULL, T0, &bob), APR_SUCCESS);
+    /* linked, no attributes saved yet */
+    at = 1;
+    ck_assert_int_eq(d->lookup(d->baton, P, &LINE_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_ptr_null(json);
+    ck_assert(at == 0);
+    /* the person's attributes, through any of the person's identities; org_at is optional */
+    ck_assert_int_eq(d->save_org_attrs(d->baton, P, alice, "{\"c\":{\"eppn\":\"a\"}}",
+                                       T0 + apr_time_from_sec(7)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(d->lookup(d->baton, P, &LINE_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_str_eq(json, "{\"c\":{\"eppn\":\"a\"}}");
+    ck_assert(at == T0 + apr_time_from_sec(7));
+    ck_assert_int_eq(d->lookup(d->baton, P, &UNIV_A, &person, &json, NULL), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_str_eq(json, "{\"c\":{\"eppn\":\"a\"}}");
+    /* never another person's */
+    ck_assert_int_eq(d->lookup(d->baton, P, &GOOG_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, bob);
+    ck_assert_ptr_null(json);
+    {
+        sm_identity_t other = {"line", "https://other.example", "U1111"}, bad = {"line", "", "U1"};
+        ck_assert_int_eq(d->lookup(d->baton, P, &other, &person, &json, &at), APR_NOTFOUND);
+        ck_assert_ptr_null(person);
+        ck_assert_int_eq(d->lookup(d->baton, P, &bad, &person, &json, &at), APR_EINVAL);
+    }
+}
+END_TEST
+
+/* The last event, which must be a login of person by provider at t with detail. */
+static void last_login_event(sm_directory_t *d, int count, const char *person, const char *provider,
+                             apr_time_t t, const char *detail)
+{
+    apr_array_header_t *evs = NULL;
+    const sm_dir_event_t *e;
+
+    ck_assert_int_eq(d->read_events(d->baton, P, 0, 100, &evs), APR_SUCCESS);
+    ck_assert_int_eq(evs->nelts, count);
+    e = &APR_ARRAY_IDX(evs, count - 1, sm_dir_event_t);
+    ck_assert_str_eq(e->type, "login");
+    ck_assert_str_eq(e->person, person);
+    ck_assert_str_eq(e->provider, provider);
+    ck_assert(e->at == t);
+    ck_assert_str_eq(e->detail, detail);
+}
+
+static apr_time_t last_used(sm_directory_t *d, const char *person, const sm_identity_t *id)
+{
+    apr_array_header_t *ids = NULL;
+    int i;
+
+    ck_assert_int_eq(d->list(d->baton, P, person, &ids), APR_SUCCESS);
+    for (i = 0; i < ids->nelts; i++) {
+        const sm_linked_identity_t *li = &APR_ARRAY_IDX(ids, i, sm_linked_identity_t);
+        if (strcmp(li->id.provider, id->provider) == 0 && strcmp(li->id.subject, id->subject) == 0)
+            return li->last_used;
+    }
+    ck_abort_msg("%s is not linked", id->subject);
+    return 0;
+}
+
+START_TEST(record_login)
+{
+    sm_directory_t *d = open_dir(P);
+    const char *alice = NULL, *bob = NULL, *json = NULL;
+    apr_time_t at = 0, t1 = T0 + apr_time_from_sec(100), t2 = T0 + apr_time_from_sec(200);
+
+    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &GOOG_A, false, NULL, T0, &bob), APR_SUCCESS);
+
+    /* an SNS login: last_used and the event, no attributes */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &LINE_A, NULL, t1), APR_SUCCESS);
+    ck_assert(last_used(d, alice, &LINE_A) == t1);
+    ck_assert(last_used(d, alice, &UNIV_A) == T0);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_NOTFOUND);
+    last_login_event(d, 4, alice, "line", t1, "{\"org\":false}");
+
+    /* an organisational login saves the attributes too */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &UNIV_A, "{\"eppn\":\"a\"}", t2),
+                     APR_SUCCESS);
+    ck_assert(last_used(d, alice, &UNIV_A) == t2);
+    ck_assert(last_used(d, alice, &LINE_A) == t1);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert(at == t2);
+    last_login_event(d, 5, alice, "univ", t2, "{\"org\":true}");
+
+    /* a later login without attributes leaves them as they were */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &LINE_A, NULL, t2 + apr_time_from_sec(1)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert(at == t2);
+    last_login_event(d, 6, alice, "line", t2 + apr_time_from_sec(1), "{\"org\":false}");
+
+    /* an identity of another person, or of none: NOTFOUND, and nothing changed */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &GOOG_A, "{\"eppn\":\"b\"}", T0 + 1),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(d->record_login(d->baton, P, bob, &UNIV_A, "{\"eppn\":\"b\"}", T0 + 1),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(d->record_login(d->baton, P, "no-such-person", &LINE_A, NULL, T0 + 1),
+                     APR_NOTFOUND);
+    {
+        sm_identity_t none = {"line", "https://access.line.me", "U9999"};
+        ck_assert_int_eq(d->record_login(d->baton, P, alice, &none, "{}", T0 + 1), APR_NOTFOUND);
+    }
+    ck_assert(last_used(d, bob, &GOOG_A) == T0);
+    ck_assert(last_used(d, alice, &UNIV_A) == t2);
+    ck_assert(last_used(d, alice, &LINE_A) == t2 + apr_time_from_sec(1));
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, bob, &json, &at), APR_NOTFOUND);
+    last_login_event(d, 6, alice, "line", t2 + apr_time_from_sec(1), "{\"org\":false}");
+    /* bad input */
+    ck_assert_int_eq(d->record_login(d->baton, P, "", &LINE_A, NULL, T0), APR_EINVAL);
+    ck_assert_int_eq(d->record_login(d->baton, P, NULL, &LINE_A, NULL, T0), APR_EINVAL);
+}
+END_TEST
+
 static void add_common(TCase *tc)
 {
     tcase_set_timeout(tc, 60);
@@ -644,6 +778,8 @@ static void add_common(TCase *tc)
     tcase_add_test(tc, concurrent_open_migrates_once);
     tcase_add_test(tc, org_attributes);
     tcase_add_test(tc, events_in_order);
+    tcase_add_test(tc, lookup_org_attrs);
+    tcase_add_test(tc, record_login);
 }
 
 Suite *sm_suite_directory(void)
