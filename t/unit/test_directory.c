@@ -1,9 +1,10 @@
 /* test_directory.c: the directory port's APR-util DBD adapter against a real SQLite database in
- * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration,
- * links and their uniqueness (also under a race of two threads), organisational attributes,
- * events, and the spec parser. With SM_TEST_PGSQL set to a libpq conninfo (a throwaway database:
- * every test drops and recreates its public schema), the same tests also run on PostgreSQL
- * through the driver libaprutil1-dbd-pgsql. */
+ * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration (also
+ * by processes opening at once), links and their uniqueness (also under a race of two threads or
+ * two processes), organisational attributes, logins (lookup, record_login), events, and the spec
+ * parser. With SM_TEST_PGSQL set to a libpq conninfo (a throwaway database: every test drops and
+ * recreates its public schema), the same tests also run on PostgreSQL through the driver
+ * libaprutil1-dbd-pgsql. */
 #include "sm_tests.h"
 #include "fakes.h"
 #include "sm_directory.h"
@@ -12,6 +13,9 @@
 #include <apr_file_io.h>
 #include <apr_thread_proc.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,6 +446,7 @@ START_TEST(race_two_links)
         pthread_t th[2];
         const char *found = NULL;
         int wins = 0, refused = 0;
+        apr_time_t started = apr_time_now();
 
         ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 2), 0);
         for (k = 0; k < 2; k++) {
@@ -452,6 +457,9 @@ START_TEST(race_two_links)
         for (k = 0; k < 2; k++)
             ck_assert_int_eq(pthread_join(th[k], NULL), 0);
         pthread_barrier_destroy(&barrier);
+        /* writers of one process never wait out SQLite's busy timeout (5 s) for each other */
+        ck_assert_msg(apr_time_now() - started < apr_time_from_sec(2), "round %d took %d ms", round,
+                      (int)apr_time_as_msec(apr_time_now() - started));
         for (k = 0; k < 2; k++) {
             if (rs[k].rv == APR_SUCCESS) {
                 wins++;
@@ -473,57 +481,132 @@ START_TEST(race_two_links)
 }
 END_TEST
 
-typedef struct opener_t {
-    pthread_barrier_t *barrier;
-    apr_pool_t *pool;
-    fake_log_t log;
-    sm_dir_dbd_cfg_t *cfg;
-    sm_directory_t *d;
-    const char *err;
-    apr_status_t rv;
-} opener_t;
-
-static void *opener(void *arg)
+/* Runs n child processes: each runs prep(k) (when not NULL), then all run act(k) at once (each
+ * blocks on a pipe that the parent closes once every child is prepared); their exit statuses go to
+ * codes (-1 when a child did not exit normally). */
+static void run_children(int n, void (*prep)(int k), int (*act)(int k), int *codes)
 {
-    opener_t *o = arg;
+    int start[2], ready[2], k, status;
+    pid_t pids[8];
+    char c;
 
-    pthread_barrier_wait(o->barrier);
-    o->rv = sm_directory_dbd_open(o->pool, o->cfg, &o->log.port, &sm_rand_system, &o->d, &o->err);
-    return NULL;
+    ck_assert_int_le(n, 8);
+    ck_assert_int_eq(pipe(start), 0);
+    ck_assert_int_eq(pipe(ready), 0);
+    for (k = 0; k < n; k++) {
+        pids[k] = fork();
+        ck_assert_int_ge(pids[k], 0);
+        if (pids[k] == 0) {
+            close(start[1]);
+            close(ready[0]);
+            if (prep)
+                prep(k);
+            if (write(ready[1], "r", 1) != 1)
+                _exit(8);
+            while (read(start[0], &c, 1) > 0) /* end of file: the start */
+                ;
+            _exit(act(k));
+        }
+    }
+    close(start[0]);
+    close(ready[1]);
+    for (k = 0; k < n; k++) /* a child that died early ends this with end of file */
+        if (read(ready[0], &c, 1) != 1)
+            break;
+    close(ready[0]);
+    close(start[1]);
+    for (k = 0; k < n; k++) {
+        ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+        codes[k] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
 }
 
-/* Processes (here threads) opening a fresh directory at once: all succeed, one migrates. */
+/* In a child: the directory opened in a pool of its own (the exit status 9 when it fails). */
+static sm_directory_t *child_open(fake_log_t *lg)
+{
+    apr_pool_t *cp;
+    sm_dir_dbd_cfg_t *cfg = NULL;
+    sm_directory_t *d = NULL;
+    const char *err = NULL;
+
+    apr_pool_create(&cp, NULL);
+    fake_log_init(lg, cp);
+    if (sm_directory_dbd_parse(cp, spec, &cfg) != NULL ||
+        sm_directory_dbd_open(cp, cfg, &lg->port, &sm_rand_system, &d, &err) != APR_SUCCESS) {
+        fprintf(stderr, "child open: %s\n", err ? err : "?");
+        _exit(9);
+    }
+    return d;
+}
+
+/* 1 when this process migrated the schema, else 0. */
+static int opener(int k)
+{
+    fake_log_t lg;
+
+    (void)k;
+    child_open(&lg);
+    return fake_log_has(&lg, "schema migrated from version 0 to 2") ? 1 : 0;
+}
+
+/* Processes opening a fresh directory at once (httpd's children): all succeed, one migrates. */
 START_TEST(concurrent_open_migrates_once)
 {
-    pthread_barrier_t barrier;
-    opener_t os[3];
-    pthread_t th[3];
-    int k, migrated = 0;
+    int codes[3], k, migrated = 0;
+    sm_directory_t *d;
     raw_t r;
 
-    ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 3), 0);
+    run_children(3, NULL, opener, codes);
     for (k = 0; k < 3; k++) {
-        memset(&os[k], 0, sizeof(os[k]));
-        os[k].barrier = &barrier;
-        apr_pool_create(&os[k].pool, NULL);
-        fake_log_init(&os[k].log, os[k].pool);
-        ck_assert_ptr_null(sm_directory_dbd_parse(os[k].pool, spec, &os[k].cfg));
-        ck_assert_int_eq(pthread_create(&th[k], NULL, opener, &os[k]), 0);
-    }
-    for (k = 0; k < 3; k++)
-        ck_assert_int_eq(pthread_join(th[k], NULL), 0);
-    pthread_barrier_destroy(&barrier);
-    for (k = 0; k < 3; k++) {
-        ck_assert_msg(os[k].rv == APR_SUCCESS, "opener %d: %s", k, os[k].err ? os[k].err : "?");
-        migrated += fake_log_has(&os[k].log, "schema migrated from version 0 to 2");
+        ck_assert_msg(codes[k] == 0 || codes[k] == 1, "opener %d: status %d", k, codes[k]);
+        migrated += codes[k];
     }
     ck_assert_int_eq(migrated, 1);
-    ck_assert_int_eq(os[0].d->link(os[0].d->baton, P, &UNIV_A, true, NULL, T0, NULL), APR_SUCCESS);
-    for (k = 0; k < 3; k++)
-        apr_pool_destroy(os[k].pool);
+    d = open_dir(P);
+    ck_assert(!fake_log_has(&flog, "schema migrated"));
+    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, NULL), APR_SUCCESS);
     r = raw_open();
     ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
     ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "1");
+}
+END_TEST
+
+static int race_round;
+static sm_directory_t *child_dir; /* a child's own */
+static fake_log_t child_log;
+
+static void linker_prep(int k)
+{
+    (void)k;
+    child_dir = child_open(&child_log);
+}
+
+/* 0 when this process linked the identity of the round, 1 when it was refused (EEXIST). */
+static int linker(int k)
+{
+    sm_identity_t id = {"line", "https://access.line.me",
+                        apr_psprintf(child_log.pool, "Uproc%d", race_round)};
+    apr_status_t rv = child_dir->link(child_dir->baton, child_log.pool, &id, false, NULL, T0, NULL);
+
+    (void)k;
+    return rv == APR_SUCCESS ? 0 : rv == APR_EEXIST ? 1 : 2;
+}
+
+/* Two processes linking one identity at once: the database decides, one wins. */
+START_TEST(race_two_processes)
+{
+    int codes[2];
+    raw_t r;
+
+    open_dir(P); /* the schema first: the race is on the link */
+    for (race_round = 0; race_round < 4; race_round++) {
+        run_children(2, linker_prep, linker, codes);
+        ck_assert_msg((codes[0] == 0 && codes[1] == 1) || (codes[0] == 1 && codes[1] == 0),
+                      "round %d: statuses %d, %d", race_round, codes[0], codes[1]);
+    }
+    r = raw_open();
+    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "4");
+    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "4");
 }
 END_TEST
 
@@ -775,6 +858,7 @@ static void add_common(TCase *tc)
     tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, newer_version_refused);
     tcase_add_test(tc, race_two_links);
+    tcase_add_test(tc, race_two_processes);
     tcase_add_test(tc, concurrent_open_migrates_once);
     tcase_add_test(tc, org_attributes);
     tcase_add_test(tc, events_in_order);
