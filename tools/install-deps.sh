@@ -1,8 +1,11 @@
 #!/bin/bash
 # Install everything mod_selmid needs to build, test and run its demo on Debian 12 (bookworm).
 # Run as root. Idempotent: packages already present are not touched, and apt-get runs only when
-# something is missing. Services that Debian would start on installation (apache2, memcached) are
-# kept from starting: mod_selmid's tests and demo run their own private instances.
+# something is missing. Services that Debian would start on installation (apache2, memcached,
+# postgresql) are kept from starting: mod_selmid's tests and demo run their own private instances.
+# (postgresql also creates its `main` cluster on port 5432, left stopped; the end-to-end tests
+# initdb their own server on a free 127.0.0.1 port with its socket in a temporary directory, so a
+# running system cluster would not disturb them either.)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,7 +38,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
         exit 1
     fi
     echo "install-deps: installing ${missing[*]}"
-    # Keep apt from starting the system's apache2/memcached (policy-rc.d exit 101 = "not allowed").
+    # Keep apt from starting the system's apache2/memcached/postgresql (policy-rc.d exit 101 = "not
+    # allowed").
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d

@@ -44,7 +44,7 @@ static const sm_attr_map_t builtin[] = {
 
 /* Names mod_selmid always sets itself (never a SelmidAttribute NAME). */
 static const char *const fixed_names[] = {"REMOTE_USER", "AUTH_TYPE", "SELMID_PROVIDER",
-                                          "SELMID_PROVIDER_TYPE"};
+                                          "SELMID_PROVIDER_TYPE", "SELMID_ORG_PROVIDER"};
 #define N_FIXED              ((int)(sizeof(fixed_names) / sizeof(fixed_names[0])))
 #define SHIB_PREFIX          "Shib-"
 #define SM_MAX_EPOCH_SECONDS 253402300799LL /* 9999-12-31T23:59:59Z */
@@ -117,7 +117,9 @@ static const json_t *mapped_value(const sm_attrmap_input_t *in, const char *clai
 
     if (!present(v))
         return NULL;
-    if (strcmp(claim, "email") == 0 && !sm_attrmap_email_verified(in->claims, in->provider_type))
+    if (strcmp(claim, "email") == 0 &&
+        !sm_attrmap_email_verified(in->claims,
+                                   in->claims_type ? in->claims_type : in->provider_type))
         return NULL;
     return v;
 }
@@ -246,6 +248,8 @@ void sm_attrmap_compute(apr_pool_t *p, const sm_dir_cfg_t *d, const sm_attrmap_i
     }
     put(outs, "SELMID_PROVIDER", render_str(p, in->provider, SM_ENC_UTF8), NULL);
     put(outs, "SELMID_PROVIDER_TYPE", render_str(p, in->provider_type, SM_ENC_UTF8), NULL);
+    if (in->org_provider)
+        put(outs, "SELMID_ORG_PROVIDER", render_str(p, in->org_provider, SM_ENC_UTF8), NULL);
 
     for (i = 0; i < ru->nelts && !out->remote_user; i++) {
         const char *cand = APR_ARRAY_IDX(ru, i, const char *), *text = "";

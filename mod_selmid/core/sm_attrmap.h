@@ -20,7 +20,11 @@ typedef struct sm_attrmap_input_t {
     json_t *claims;                 /* not modified */
     const char *provider;           /* provider name (SELMID_PROVIDER) */
     const char *provider_type;      /* type name (SELMID_PROVIDER_TYPE) */
-    const char *issuer;             /* Shib-Identity-Provider */
+    const char *issuer;             /* of the claims: Shib-Identity-Provider */
+    const char *org_provider;       /* SELMID_ORG_PROVIDER: the organisational provider whose
+                                     * attributes claims are (a linked person), or NULL */
+    const char *claims_type;        /* the type of the provider that asserted claims (whether
+                                     * its email is verified); NULL: provider_type */
     const char *session_id;         /* the session id (never output; Shib-Session-ID from it) */
     apr_time_t login_time;          /* Shib-Authentication-Instant when there is no auth_time */
     const unsigned char *index_key; /* SM_KEY_LEN bytes: keys Shib-Session-ID */
@@ -68,7 +72,8 @@ char *sm_attrmap_iso8601(apr_pool_t *p, apr_time_t t);
 /* True when an incoming header or variable name could spoof an output of this location after
  * CGI normalisation (every character other than a letter or digit counts as '_', "HTTP_" + a
  * name counts as the name): names sm_attr_is_reserved covers (prefix, REMOTE_USER, AUTH_TYPE),
- * SELMID_PROVIDER, SELMID_PROVIDER_TYPE, anything starting with SHIB_, every SelmidAttribute
+ * SELMID_PROVIDER, SELMID_PROVIDER_TYPE, SELMID_ORG_PROVIDER, anything starting with SHIB_, every
+ * SelmidAttribute
  * NAME of the location, and in shibboleth mode the built-in map's names. No allocation. */
 bool sm_attrmap_scrub(const sm_dir_cfg_t *d, const char *cgi_prefix, const char *name);
 

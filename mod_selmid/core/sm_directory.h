@@ -10,6 +10,12 @@
 
 #include "sm_core.h"
 
+/* The longest values an identity may have (bytes): together they stay within the key size an
+ * index can hold on both back ends (PostgreSQL's btree: about 2700 bytes). Longer ones are
+ * refused (APR_EINVAL). */
+#define SM_DIR_PROVIDER_MAX 64
+#define SM_DIR_ID_MAX       1024
+
 typedef struct sm_identity_t {
     const char *provider; /* the SelmidProvider name */
     const char *issuer;   /* the issuer (OIDC iss, SAML IdP entity id) */

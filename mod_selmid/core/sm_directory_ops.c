@@ -8,7 +8,8 @@
 static bool identity_ok(const sm_identity_t *id)
 {
     return id && id->provider && *id->provider && id->issuer && *id->issuer && id->subject &&
-           *id->subject;
+           *id->subject && strlen(id->provider) <= SM_DIR_PROVIDER_MAX &&
+           strlen(id->issuer) <= SM_DIR_ID_MAX && strlen(id->subject) <= SM_DIR_ID_MAX;
 }
 
 static apr_status_t dir_find(void *baton, apr_pool_t *p, const sm_identity_t *id,

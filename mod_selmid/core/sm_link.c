@@ -28,6 +28,25 @@ json_t *sm_link_org_attrs(apr_pool_t *p, json_t *claims)
     return out;
 }
 
+const char *sm_link_display(apr_pool_t *p, const json_t *claims)
+{
+    static const char *const names[] = {"name", "eppn", "preferred_username", "email"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = sm_json_str(p, claims, names[i]), *c;
+        int chars = 0;
+        if (!v || !*v)
+            continue;
+        /* at most 100 characters, cut on a character boundary (jansson keeps valid UTF-8) */
+        for (c = v; *c && chars < 100; chars++)
+            for (c++; ((unsigned char)*c & 0xC0) == 0x80; c++)
+                ;
+        return apr_pstrndup(p, v, (apr_size_t)(c - v));
+    }
+    return NULL;
+}
+
 char *sm_link_org_record(apr_pool_t *p, const char *provider, const char *issuer, json_t *attrs)
 {
     json_t *j =
@@ -199,8 +218,10 @@ sm_link_result_e sm_link_perform(const sm_env_t *env, const sm_directory_t *dir,
     if (pa || pb) { /* add the unlinked side to the linked side's person */
         const char *p = pa ? pa : pb;
         other = pa ? b : a;
+        /* a second identity of a provider the person has: for an organisational provider that
+         * is another member of the organisation, so another person */
         if ((res = provider_used(env, dir, p, other->id.provider)) != SM_LINK_OK)
-            return res;
+            return res == SM_LINK_PROVIDER_USED && other->org ? SM_LINK_OTHER_PERSON : res;
         if ((res = link_one(env, dir, other, p, &linked)) == SM_LINK_OK)
             *person = p;
         return res;

@@ -42,7 +42,14 @@ typedef struct sm_link_side_t {
     bool org;      /* of an organisational provider */
     apr_time_t at; /* when the login completed */
     json_t *attrs; /* org: the login's attributes (sm_link_org_attrs); else NULL */
+    const char *display; /* what the person recognises the account by (sm_link_display), may
+                          * be NULL; shown on the confirmation page only */
 } sm_link_side_t;
+
+/* A name to show for an account on the link pages: the first present of name, eppn,
+ * preferred_username, email (verified or not: it is only shown to the person who just logged
+ * in with it), at most 100 characters of valid UTF-8; NULL when none. */
+const char *sm_link_display(apr_pool_t *p, const json_t *claims);
 
 typedef enum {
     SM_LINK_OK = 0,
@@ -50,8 +57,10 @@ typedef enum {
     SM_LINK_SAME,          /* both sides are the same identity */
     SM_LINK_NO_ORG,        /* neither side is organisational or already linked */
     SM_LINK_ALREADY,       /* both are linked to the same person already */
-    SM_LINK_OTHER_PERSON,  /* the sides belong to two different persons */
-    SM_LINK_PROVIDER_USED, /* the person has an identity of that provider already */
+    SM_LINK_OTHER_PERSON,  /* the sides belong to two different persons (also: an unlinked
+                            * organisational identity with a person who has another one of
+                            * that provider) */
+    SM_LINK_PROVIDER_USED, /* the person has an identity of that (SNS) provider already */
     SM_LINK_TAKEN,         /* linked meanwhile by someone else (a race lost) */
     SM_LINK_DIRECTORY,     /* the directory failed */
 } sm_link_result_e;

@@ -25,6 +25,7 @@ apr_status_t sm_link_tx_new(const sm_env_t *env, const sm_keys_t *keys, const sm
     tx->a.at = s->created;
     /* an organisational session's claims are its own: the attributes to save when linked */
     tx->a.attrs = a_org ? sm_link_org_attrs(env->pool, s->claims) : NULL;
+    tx->a.display = sm_link_display(env->pool, s->claims);
     tx->created = sm_now(env);
     *out = tx;
     return APR_SUCCESS;
@@ -34,7 +35,8 @@ static json_t *side_json(const sm_link_side_t *s)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:I}", "p", s->id.provider, "i", s->id.issuer, "s",
                           s->id.subject, "o", s->org, "at", (json_int_t)s->at);
-    if (j && s->attrs && json_object_set(j, "c", s->attrs) != 0) {
+    if (j && ((s->attrs && json_object_set(j, "c", s->attrs) != 0) ||
+              (s->display && json_object_set_new(j, "n", json_string(s->display)) != 0))) {
         json_decref(j);
         j = NULL;
     }
@@ -55,6 +57,7 @@ static bool side_parse(apr_pool_t *p, const json_t *j, sm_link_side_t *s)
     s->at = (apr_time_t)json_integer_value(at);
     s->org = json_is_true(o);
     s->attrs = c; /* kept alive by the parsed document, which p owns */
+    s->display = sm_json_str(p, j, "n");
     return true;
 }
 

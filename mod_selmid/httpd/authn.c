@@ -78,11 +78,17 @@ static int export_identity(request_rec *r, const sm_dir_cfg_t *d, const sm_sessi
     sm_srv_t *srv = sm_srv(r->server);
     const sm_provider_cfg_t *pc =
         apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
+    const sm_provider_cfg_t *opc =
+        s->org_provider ? apr_hash_get(srv->cfg->providers, s->org_provider, APR_HASH_KEY_STRING)
+                        : NULL;
     sm_attrmap_input_t in = {
         .claims = s->claims,
         .provider = s->provider,
         .provider_type = pc ? sm_provider_type_name(sm_cfg_provider_type(pc)) : "",
-        .issuer = s->issuer,
+        /* a linked person's attributes are the organisational provider's */
+        .issuer = s->org_issuer ? s->org_issuer : s->issuer,
+        .org_provider = s->org_provider,
+        .claims_type = opc ? sm_provider_type_name(sm_cfg_provider_type(opc)) : NULL,
         .session_id = s->id,
         .login_time = s->created,
         .index_key = srv->keys.index,
@@ -257,6 +263,9 @@ int sm_check_authn(request_rec *r)
                           s->provider);
         return unauthenticated(r, srv, d);
     }
+    if (res == SM_SESS_OK && sm_cfg_link_required(d) && !s->person &&
+        !sm_cfg_is_org_provider(srv->cfg, s->provider))
+        return sm_link_required(r, srv, s);
     if (res == SM_SESS_OK) {
         if (sm_session_touch(env, &srv->keys, &srv->policy, s) != APR_SUCCESS)
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,

@@ -672,7 +672,7 @@ const command_rec sm_directives[] = {
                  "remember the last provider chosen and offer it first (default on)"),
     DIR("SelmidHeaderEncoding", set_encoding, TAKE1, "utf8 | base64url | latin1"),
     /* linking (config_link.c) */
-    SRV("SelmidDirectory", sm_set_directory, TAKE1,
+    SRV("SelmidDirectory", sm_set_directory, RAW_ARGS,
         "sqlite:/path/file.db | pgsql:\"conninfo\": the directory of persons and links"),
     SRV("SelmidOrgProvider", sm_set_org_provider, ITERATE,
         "the organisational providers (oidc, shibboleth): enables linking"),

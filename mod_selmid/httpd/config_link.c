@@ -2,6 +2,7 @@
  * SelmidOrgProvider, SelmidLinkMaxAge (server) and SelmidLinkRequired (location). */
 #include "glue.h"
 #include "sm_directory.h"
+#include <apr_lib.h>
 
 #define ERR(cmd, fmt, ...) apr_psprintf((cmd)->pool, "%s: " fmt, (cmd)->cmd->name, __VA_ARGS__)
 
@@ -10,13 +11,37 @@ static sm_server_cfg_t *srv_cfg(cmd_parms *cmd)
     return sm_srv(cmd->server)->cfg;
 }
 
-const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *arg)
+/* The one value of SelmidDirectory: sqlite:/path, "pgsql:conninfo" (quoted whole) or, as
+ * documented, pgsql:"conninfo" (quoted after the prefix), which httpd's own word splitting (TAKE1)
+ * would cut at the conninfo's first space. NULL when there is not exactly one value. */
+static const char *directory_value(apr_pool_t *p, const char *args)
+{
+    const char *rest = args, *w;
+
+    while (apr_isspace(*rest))
+        rest++;
+    if (strncmp(rest, "pgsql:", 6) == 0 && (rest[6] == '"' || rest[6] == '\'')) {
+        rest += 6;
+        w = apr_pstrcat(p, "pgsql:", ap_getword_conf(p, &rest), NULL);
+    } else
+        w = ap_getword_conf(p, &rest);
+    while (apr_isspace(*rest))
+        rest++;
+    return *w && !*rest ? w : NULL;
+}
+
+const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *args)
 {
     sm_server_cfg_t *c = srv_cfg(cmd);
     sm_dir_dbd_cfg_t *dcfg = NULL;
-    /* the parser's messages never repeat a conninfo (it may carry a password) */
-    const char *e = sm_directory_dbd_parse(cmd->pool, arg, &dcfg);
+    const char *arg = directory_value(cmd->pool, args), *e;
 
+    /* never repeat the arguments: a conninfo may carry a password */
+    if (!arg)
+        return "SelmidDirectory takes one value: sqlite:/path/file.db or pgsql:\"conninfo\" (a "
+               "connection string with spaces in quotes)";
+    /* the parser's messages never repeat a conninfo either */
+    e = sm_directory_dbd_parse(cmd->pool, arg, &dcfg);
     if (e)
         return e;
     if (c->directory)

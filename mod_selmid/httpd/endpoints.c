@@ -43,7 +43,7 @@ int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provid
 }
 
 /* Parameters of a GET query string; NULL (after the error page) on malformed input. */
-static apr_table_t *query_params(request_rec *r, int *status)
+apr_table_t *sm_query_params(request_rec *r, int *status)
 {
     apr_table_t *t = NULL;
     const char *err = NULL;
@@ -71,7 +71,8 @@ static void prune_states(request_rec *r, const sm_srv_t *srv)
         set_cookie(r, APR_ARRAY_IDX(all, i, sm_cookie_t).name, "", path, 0);
 }
 
-static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *target)
+int sm_start_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *target,
+                   const char *link)
 {
     sm_env_t *env = sm_env(r, srv);
     sm_provider_rt_t *rt = apr_hash_get(srv->rt, provider, APR_HASH_KEY_STRING);
@@ -86,7 +87,7 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
                              "The identity provider cannot be reached. Please try again later.");
     }
     if (sm_state_new(env, provider, target, &st) != APR_SUCCESS ||
-        !(sealed = sm_state_seal(env, &srv->keys, st))) {
+        !(st->link = link, sealed = sm_state_seal(env, &srv->keys, st))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30050: cannot create a login state");
         return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
                              "The login could not be started.");
@@ -99,8 +100,8 @@ static int start_login(request_rec *r, sm_srv_t *srv, const char *provider, cons
                   (long)apr_time_sec(SM_STATE_LIFETIME),
                   sm_cfg_profile(sm_provider_rt_cfg(rt))->form_post && sm_is_https(r) ? "None"
                                                                                       : "Lax");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30051: login started with provider %s",
-                  provider);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30051: login started with provider %s%s",
+                  provider, link ? " (to link an account)" : "");
     return sm_redirect(
         r, sm_oidc_auth_url(r->pool, meta, sm_provider_rt_cfg(rt), redirect_uri(r, srv), st));
 }
@@ -114,7 +115,7 @@ static int do_login(request_rec *r, sm_srv_t *srv)
 
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    if (!(q = query_params(r, &status)))
+    if (!(q = sm_query_params(r, &status)))
         return status;
     provider = apr_table_get(q, "provider");
     target = apr_table_get(q, "target");
@@ -134,12 +135,12 @@ static int do_login(request_rec *r, sm_srv_t *srv)
     /* remembered for the chooser's order only; each location decides whether to use it */
     sm_chooser_set_hint(r, provider);
     if (pc && sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH)
-        return sm_saml_start_login(r, srv, pc, target);
-    return start_login(r, srv, provider, target);
+        return sm_saml_start_login(r, srv, pc, target, false);
+    return sm_start_login(r, srv, provider, target, NULL);
 }
 
 /* Reads an application/x-www-form-urlencoded POST body (form_post response mode). */
-static apr_table_t *post_params(request_rec *r, int *status)
+apr_table_t *sm_form_params(request_rec *r, int *status)
 {
     const char *ctype = apr_table_get(r->headers_in, "Content-Type"), *err = NULL;
     apr_table_t *t = NULL;
@@ -151,7 +152,7 @@ static apr_table_t *post_params(request_rec *r, int *status)
     if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0 ||
         (ctype[33] && ctype[33] != ';' && ctype[33] != ' ')) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "SM30023: callback POST without a form Content-Type");
+                      "SM30023: POST without a form Content-Type");
         goto bad;
     }
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
@@ -164,7 +165,7 @@ static apr_table_t *post_params(request_rec *r, int *status)
         body = apr_palloc(r->pool, FORM_MAX + 1);
         while ((n = ap_get_client_block(r, buf, sizeof(buf))) > 0) {
             if (total + n > FORM_MAX) {
-                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30023: callback POST too large");
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30023: POST too large");
                 goto bad;
             }
             memcpy(body + total, buf, (size_t)n);
@@ -175,18 +176,18 @@ static apr_table_t *post_params(request_rec *r, int *status)
         len = (apr_size_t)total;
     }
     if (len == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30023: empty callback POST");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30023: empty POST");
         goto bad;
     }
     if (sm_url_parse_form(r->pool, body, len, true, MAX_PARAMS, &t, &err) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30010: malformed callback POST: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30010: malformed POST: %s",
                       err ? err : "invalid");
         goto bad;
     }
     return t;
 bad:
     *status =
-        sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The login response was malformed.");
+        sm_page_error(r, HTTP_BAD_REQUEST, "Bad request", "The request was malformed.");
     return NULL;
 }
 
@@ -222,15 +223,14 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
     const char *state, *cname, *cval, *why = NULL, *path;
     sm_login_state_t *st;
     sm_provider_rt_t *rt;
-    sm_session_t *s;
     json_t *claims = NULL;
     sm_cb_result_e res;
     apr_status_t rv;
 
     if (r->method_number == M_GET)
-        params = query_params(r, &status);
+        params = sm_query_params(r, &status);
     else if (r->method_number == M_POST)
-        params = post_params(r, &status);
+        params = sm_form_params(r, &status);
     else
         return HTTP_METHOD_NOT_ALLOWED;
     if (!params)
@@ -287,18 +287,8 @@ static int do_callback(request_rec *r, sm_srv_t *srv)
         return callback_failure(r, res);
     /* the provider's issuer (not the token's iss spelling), so that a session's issuer always
      * matches its provider's, also for Facebook and Google's "accounts.google.com" */
-    rv = sm_session_create(env, &srv->keys, &srv->policy, st->provider,
-                           sm_cfg_provider_issuer(sm_provider_rt_cfg(rt)), claims, &s);
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "SM30020: session store (%s) unreachable: cannot create the session",
-                      srv->store->name);
-        return sm_page_store_down(r);
-    }
-    set_cookie(r, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SM30052: login with provider %s succeeded",
-                  st->provider);
-    return sm_redirect(r, st->target);
+    return sm_login_complete(r, srv, st->provider, sm_cfg_provider_issuer(sm_provider_rt_cfg(rt)),
+                             claims, st->target, st->link);
 }
 
 static int do_logout(request_rec *r, sm_srv_t *srv)
@@ -309,7 +299,7 @@ static int do_logout(request_rec *r, sm_srv_t *srv)
 
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    if (!(q = query_params(r, &status)))
+    if (!(q = sm_query_params(r, &status)))
         return status;
     ret = apr_table_get(q, "return");
     if (ret && (why = sm_url_check_local_target(ret))) {
@@ -345,7 +335,7 @@ static int do_choose(request_rec *r, sm_srv_t *srv)
 
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    if (!(q = query_params(r, &status)))
+    if (!(q = sm_query_params(r, &status)))
         return status;
     return sm_choose_handler(r, srv, q);
 }
@@ -410,5 +400,7 @@ int sm_quick_handler(request_rec *r, int lookup)
         return do_session(r, srv);
     if (strcmp(rest, "choose") == 0)
         return do_choose(r, srv);
+    if (strncmp(rest, "link", 4) == 0 && (rest[4] == '\0' || rest[4] == '/'))
+        return sm_link_handler(r, srv, rest + 4);
     return DECLINED;
 }

@@ -74,7 +74,7 @@ void *sm_merge_server_config(apr_pool_t *p, void *base, void *add);
 void *sm_create_dir_config(apr_pool_t *p, char *dir);
 void *sm_merge_dir_config(apr_pool_t *p, void *base, void *add);
 /* config_link.c: the linking directives */
-const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *arg);
+const char *sm_set_directory(cmd_parms *cmd, void *dc, const char *args);
 const char *sm_set_org_provider(cmd_parms *cmd, void *dc, const char *arg);
 const char *sm_set_link_max_age(cmd_parms *cmd, void *dc, const char *arg);
 const char *sm_set_link_required(cmd_parms *cmd, void *dcv, int on);
@@ -108,6 +108,63 @@ const struct sm_directory_t *sm_directory_get(request_rec *r, const sm_srv_t *sr
 
 /* endpoints.c */
 int sm_quick_handler(request_rec *r, int lookup);
+/* The parameters of a GET query string / a form POST (application/x-www-form-urlencoded, at most
+ * 64 KiB); NULL with *status set after an error page. */
+apr_table_t *sm_query_params(request_rec *r, int *status);
+apr_table_t *sm_form_params(request_rec *r, int *status);
+/* Starts an OIDC login with provider (state cookie, redirect to the provider); link: the id of
+ * the link in progress this login is for, or NULL. */
+int sm_start_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *target,
+                   const char *link);
+
+/* login.c: every completed login ends here: link (a link in progress's id) hands it to linking,
+ * else a session is made (resolved against the directory when linking is on) and the browser
+ * sent to target. */
+int sm_login_complete(request_rec *r, sm_srv_t *srv, const char *provider, const char *issuer,
+                      json_t *claims, const char *target, const char *link);
+/* Sets (id) or clears (NULL) the session cookie. */
+void sm_set_session_cookie(request_rec *r, const sm_srv_t *srv, const char *id);
+/* 503: the directory cannot be reached. */
+int sm_page_directory_down(request_rec *r);
+
+/* link.c: <SelmidPath>/link... (the self-service page, adding, confirming and removing links) */
+#define SM_LINK_COOKIE "selmid_link" /* the id of this browser's link in progress */
+/* rest: what follows "<SelmidPath>/link" ("", "/add", "/confirm", "/remove") */
+int sm_link_handler(request_rec *r, sm_srv_t *srv, const char *rest);
+/* The second login of a link in progress (from sm_login_complete). */
+int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *issuer,
+                         json_t *claims, const char *link);
+/* A location with SelmidLinkRequired and a session without a person: off to the link page. */
+int sm_link_required(request_rec *r, const sm_srv_t *srv, const sm_session_t *s);
+
+/* link_pages.c: the link pages, in Japanese or English. */
+typedef struct sm_link_view_t {
+    sm_lang_e lang;
+    const char *csrf;             /* the session's form token */
+    const char *target;           /* where to continue ("" none) */
+    const char *notice;           /* "linked", "already", "removed", "relogin", "need", or NULL */
+    const sm_session_t *session;  /* the current login */
+    apr_array_header_t *accounts; /* sm_linked_identity_t of the person (empty: not linked) */
+    apr_array_header_t *addable;  /* provider names (const char*) */
+} sm_link_view_t;
+int sm_link_page(request_rec *r, const sm_srv_t *srv, const sm_link_view_t *v);
+struct sm_link_tx_t;
+int sm_link_confirm_page(request_rec *r, const sm_srv_t *srv, sm_lang_e lang, const char *csrf,
+                         const struct sm_link_tx_t *tx);
+/* Messages of the link pages; SM_LM_RESULT_BASE + sm_link_result_e for a link's outcome. */
+enum {
+    SM_LM_NOT_LOGGED_IN = 0,
+    SM_LM_FORM,
+    SM_LM_BAD_PROVIDER,
+    SM_LM_NO_ORG,
+    SM_LM_EXPIRED,
+    SM_LM_NOT_LINKED,
+    SM_LM_LAST_ORG,
+    SM_LM_REMOVED_LOGGED_OUT,
+    SM_LM_LINKED_RELOGIN,
+    SM_LM_RESULT_BASE, /* + sm_link_result_e */
+};
+int sm_link_message(request_rec *r, int status, sm_lang_e lang, int msg);
 /* Sends the browser to <SelmidPath>/login for provider (302). */
 int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provider,
                          const char *target);
@@ -117,7 +174,7 @@ int sm_redirect_to_login(request_rec *r, const sm_srv_t *srv, const char *provid
  * turns the SAML session's environment into a mod_selmid session. */
 #define SM_SAML_HANDLER "selmid-saml"
 int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_cfg_t *pc,
-                        const char *target);
+                        const char *target, bool link);
 int sm_saml_import_handler(request_rec *r);
 
 /* pages.c: every page sets no-store and a strict CSP; all text is escaped. Returns DONE/OK. */

@@ -15,13 +15,17 @@ APLOG_USE_MODULE(selmid);
 #define MAX_PARAMS 8
 
 int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_cfg_t *pc,
-                        const char *target)
+                        const char *target, bool link)
 {
     const char *import = sm_cfg_provider_saml_import(r->pool, pc, srv->cfg);
     const char *login = sm_cfg_provider_login_url(pc);
     char *back = sm_url_add_param(r->pool, import, "provider", pc->name);
 
     back = sm_url_add_param(r->pool, back, "target", target);
+    /* a login for linking: the import hands it to the link in progress of this browser (its
+     * selmid_link cookie), whatever the parameter's origin: it only says which way to go */
+    if (link)
+        back = sm_url_add_param(r->pool, back, "link", "1");
     back = ap_construct_url(r->pool, back, r);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM32001: SAML login for provider %s started at %s (returns through %s)",
@@ -46,11 +50,9 @@ int sm_saml_import_handler(request_rec *r)
     sm_srv_t *srv;
     apr_table_t *q = NULL;
     const sm_provider_cfg_t *pc;
-    const char *provider, *target, *idp, *err = NULL, *why = NULL;
+    const char *provider, *target, *idp, *err = NULL, *why = NULL, *link;
     const char *args = r->args ? r->args : "";
     json_t *claims = NULL;
-    sm_session_t *s = NULL;
-    apr_status_t rv;
 
     if (!r->handler || strcmp(r->handler, SM_SAML_HANDLER) != 0)
         return DECLINED;
@@ -100,18 +102,20 @@ int sm_saml_import_handler(request_rec *r)
                              "The organisation you logged in with is not accepted for this "
                              "login.");
     }
-    rv = sm_session_create(sm_env(r, srv), &srv->keys, &srv->policy, pc->name, idp, claims, &s);
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                      "SM30020: session store (%s) unreachable: cannot create the session",
-                      srv->store->name);
-        return sm_page_store_down(r);
-    }
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   sm_cookie_make(r->pool, sm_cfg_cookie_name(srv->cfg), s->id, "/", -1,
-                                  sm_is_https(r), "Lax"));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM32007: SAML session imported for provider %s (identity provider %s)", pc->name,
-                  s->issuer);
-    return sm_redirect(r, target);
+                  ap_escape_logitem(r->pool, idp));
+    link = apr_table_get(q, "link");
+    if (link) {
+        link = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
+        if (!link) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "SM32012: SAML login for linking without a link in progress in this "
+                          "browser");
+            return sm_page_error(r, HTTP_BAD_REQUEST, "Link expired",
+                                 "This link was not started in this browser or has expired. "
+                                 "Please start again.");
+        }
+    }
+    return sm_login_complete(r, srv, pc->name, idp, claims, target, link);
 }

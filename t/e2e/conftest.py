@@ -1,8 +1,10 @@
 """Fixtures for mod_selmid's end-to-end tests.
 
-One session-wide set of services (OP, a second OP, memcached, an echo back end) on free loopback
-ports in a world-readable temporary directory; an httpd per test, each with its own configuration
-and error_log (attached to the report of a failing test). Everything is stopped by PID.
+One session-wide set of services (OP, a second OP, memcached, an echo back end, a PostgreSQL started
+only when a test needs one) on free loopback ports in a world-readable temporary directory; an httpd
+per test, each with its own configuration and error_log (attached to the report of a failing test);
+a fresh directory database per test (directory_db: SQLite and PostgreSQL). Everything is stopped by
+PID.
 """
 import os
 import re
@@ -16,9 +18,11 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lib.browser import Browser  # noqa: E402
+from lib.directory import PgsqlDirectory, SqliteDirectory  # noqa: E402
 from lib.httpd import APPS_DIR, Conf, Httpd, default_module, self_signed_certificate  # noqa: E402
 from lib.memcached import Memcached  # noqa: E402
 from lib.op import CLIENT_SECRET, OP, client  # noqa: E402
+from lib.pgsql import Postgres  # noqa: E402
 from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
 from lib.sns import SNS  # noqa: E402
 
@@ -97,6 +101,41 @@ def memcached(e2e_root):
     m = Memcached(e2e_root).start()
     yield m
     m.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(e2e_root):
+    """One private PostgreSQL for the session (initdb once), started when a test first needs it."""
+    pg = Postgres(e2e_root).start()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(params=["sqlite", "pgsql"])
+def directory_db(request, e2e_root):
+    """A fresh, empty directory for this test on each back end: a DirectoryDB with .spec,
+    .directive (the SelmidDirectory line), .query(sql), .execute(statements), .tables(), and for
+    pgsql .stop_server()/.start_server() (the server is running again after the test)."""
+    if request.param == "sqlite":
+        d = tempfile.mkdtemp(prefix="directory-", dir=e2e_root)
+        os.chmod(d, 0o755)
+        yield SqliteDirectory(d)
+    else:
+        pg = request.getfixturevalue("postgres")
+        db = PgsqlDirectory(pg, request.node.name)
+        yield db
+        if pg.paused:
+            pg.resume()
+        if not pg.running():
+            pg.start()
+        if not os.environ.get("SELMID_KEEP"):
+            db.drop()
+
+
+@pytest.fixture
+def directory_spec(directory_db):
+    """The SelmidDirectory spec of directory_db (parametrised sqlite / pgsql through it)."""
+    return directory_db.spec
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,13 @@ ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
 
 def auto_post_form(text):
     """A page whose only form posts hidden fields (what a browser with JavaScript submits by
-    itself, e.g. the OP's "end the previous session" step): (action, fields) or None."""
+    itself, e.g. the OP's "end the previous session" step): (action, fields) or None. A form with
+    a button of its own on a page without a script (mod_selmid's link pages) is left alone."""
     m = FORM_RE.search(text)
     if not m:
         return None
+    if re.search(r"<button\b", m.group(2), re.I) and "submit()" not in text:
+        return None  # a form with its own button and no script waits for a person to press it
     fields = {}
     for inp in INPUT_RE.findall(m.group(2)):
         attrs = dict(ATTR_RE.findall(inp))
