@@ -1,151 +1,14 @@
 /* test_directory.c: the directory port's APR-util DBD adapter against a real SQLite database in
- * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration (also
- * by processes opening at once), links and their uniqueness (also under a race of two threads or
- * two processes), organisational attributes, logins (lookup, record_login), events, and the spec
- * parser. With SM_TEST_PGSQL set to a libpq conninfo (a throwaway database: every test drops and
- * recreates its public schema), the same tests also run on PostgreSQL through the driver
- * libaprutil1-dbd-pgsql. */
-#include "sm_tests.h"
-#include "fakes.h"
-#include "sm_directory.h"
-#include <apr_dbd.h>
+ * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration, links
+ * and their uniqueness, organisational attributes, logins (lookup, record_login), events, and the
+ * spec parser. With SM_TEST_PGSQL set to a libpq conninfo, the same tests also run on PostgreSQL
+ * through the driver libaprutil1-dbd-pgsql (dirfix.h). Races: test_directory_race.c. */
+#include "dirfix.h"
 #include <apr_file_info.h>
-#include <apr_file_io.h>
-#include <apr_thread_proc.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define P  sm_test_pool
-#define T0 apr_time_from_sec(1700000000)
-
-static char tmpdir[64];
-static const char *dbfile;
-static const char *spec;
-static const char *pg_conninfo; /* SM_TEST_PGSQL */
-static bool use_pg;
-static fake_log_t flog;
-
-typedef struct raw_t {
-    const apr_dbd_driver_t *drv;
-    apr_dbd_t *h;
-} raw_t;
-static raw_t raw_open(void);
-static void raw_exec(raw_t *r, const char *sql);
-
-static void dir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/sm-dir-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    dbfile = apr_pstrcat(P, tmpdir, "/selmid.db", NULL);
-    fake_log_init(&flog, P);
-    if (use_pg) {
-        raw_t r;
-        spec = apr_pstrcat(P, "pgsql:", pg_conninfo, NULL);
-        r = raw_open();
-        raw_exec(&r, "DROP SCHEMA IF EXISTS public CASCADE");
-        raw_exec(&r, "CREATE SCHEMA public");
-        apr_dbd_close(r.drv, r.h);
-    } else
-        spec = apr_pstrcat(P, "sqlite:", dbfile, NULL);
-}
-
-static void sqlite_setup(void)
-{
-    use_pg = false;
-    dir_setup();
-}
-
-static void pg_setup(void)
-{
-    use_pg = true;
-    dir_setup();
-}
-
-static void dir_teardown(void)
-{
-    static const char *const files[] = {"selmid.db", "selmid.db-journal", "selmid.db-wal",
-                                        "selmid.db-shm"};
-    apr_pool_t *tp;
-    size_t i;
-
-    apr_pool_create(&tp, NULL);
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-        apr_file_remove(apr_pstrcat(tp, tmpdir, "/", files[i], NULL), tp);
-    apr_dir_remove(tmpdir, tp);
-    apr_pool_destroy(tp);
-}
-
-static sm_directory_t *open_dir(apr_pool_t *p)
-{
-    sm_dir_dbd_cfg_t *cfg = NULL;
-    sm_directory_t *d = NULL;
-    const char *err = NULL;
-
-    ck_assert_ptr_null(sm_directory_dbd_parse(p, spec, &cfg));
-    ck_assert_msg(sm_directory_dbd_open(p, cfg, &flog.port, &sm_rand_system, &d, &err) ==
-                      APR_SUCCESS,
-                  "open: %s", err ? err : "?");
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Raw SQL on the test database, independent of the adapter. */
-static raw_t raw_open(void)
-{
-    raw_t r;
-    const char *err = NULL;
-
-    ck_assert_int_eq(apr_dbd_init(P), APR_SUCCESS);
-    ck_assert_int_eq(apr_dbd_get_driver(P, use_pg ? "pgsql" : "sqlite3", &r.drv), APR_SUCCESS);
-    ck_assert_msg(apr_dbd_open_ex(r.drv, P, use_pg ? pg_conninfo : dbfile, &r.h, &err) ==
-                      APR_SUCCESS,
-                  "raw open: %s", err ? err : "?");
-    return r;
-}
-
-/* True when the query fails (for example on a table that does not exist). */
-static bool raw_fails(raw_t *r, const char *sql)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
-
-    if (rc != 0)
-        return true;
-    while ((rc = apr_dbd_get_row(r->drv, P, res, &row, -1)) == 0)
-        ;
-    return rc != -1;
-}
-
-static void raw_exec(raw_t *r, const char *sql)
-{
-    int n = 0;
-    int rc = apr_dbd_query(r->drv, r->h, &n, sql);
-    ck_assert_msg(rc == 0, "%s: %s", sql, apr_dbd_error(r->drv, r->h, rc));
-}
-
-/* The first column of the first row of a query, as text (NULL when no row). */
-static const char *raw_value(raw_t *r, const char *sql)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *out = NULL;
-    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
-
-    ck_assert_msg(rc == 0, "%s: %s", sql, apr_dbd_error(r->drv, r->h, rc));
-    while (apr_dbd_get_row(r->drv, P, res, &row, -1) == 0)
-        if (!out)
-            out = apr_pstrdup(P, apr_dbd_get_entry(r->drv, row, 0));
-    return out;
-}
-
-static const sm_identity_t LINE_A = {"line", "https://access.line.me", "U1111"};
-static const sm_identity_t UNIV_A = {"univ", "https://idp.univ.example", "alice@univ.example"};
-static const sm_identity_t GOOG_A = {"google", "https://accounts.google.com", "10769150"};
+#define T0 DF_T0
 
 START_TEST(spec_parser)
 {
@@ -183,30 +46,30 @@ START_TEST(sqlite_file_0600)
 {
     apr_finfo_t fi;
 
-    open_dir(P);
-    ck_assert_int_eq(apr_stat(&fi, dbfile, APR_FINFO_PROT, P), APR_SUCCESS);
+    df_open(P);
+    ck_assert_int_eq(apr_stat(&fi, df_dbfile, APR_FINFO_PROT, P), APR_SUCCESS);
     ck_assert_int_eq(fi.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE);
 }
 END_TEST
 
 START_TEST(schema_created)
 {
-    raw_t r;
+    df_raw_t r;
 
-    open_dir(P);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM org_attributes"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM events"), "0");
-    ck_assert(fake_log_has(&flog, "SM24010"));
+    df_open(P);
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "2");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM persons"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM identities"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM org_attributes"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM events"), "0");
+    ck_assert(fake_log_has(&df_log, "SM24010"));
 }
 END_TEST
 
 START_TEST(link_find_list_unlink)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL, *found = NULL, *p2 = NULL;
     apr_array_header_t *ids = NULL;
     sm_linked_identity_t *li;
@@ -267,10 +130,10 @@ END_TEST
 
 START_TEST(linked_elsewhere_eexist)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *alice = NULL, *bob = NULL, *found = NULL, *out = NULL;
     apr_array_header_t *ids = NULL;
-    raw_t r;
+    df_raw_t r;
 
     ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
     ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
@@ -294,10 +157,10 @@ START_TEST(linked_elsewhere_eexist)
     ck_assert_int_eq(ids->nelts, 1);
     ck_assert_int_eq(d->list(d->baton, P, alice, &ids), APR_SUCCESS);
     ck_assert_int_eq(ids->nelts, 2);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "3");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM events"), "3"); /* the 3 links only */
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM persons"), "2");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM identities"), "3");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM events"), "3"); /* the 3 links only */
 }
 END_TEST
 
@@ -308,43 +171,44 @@ START_TEST(reopen_keeps_data)
     const char *person = NULL, *found = NULL;
 
     apr_pool_create(&p1, P);
-    d = open_dir(p1);
+    d = df_open(p1);
     ck_assert_int_eq(d->link(d->baton, p1, &UNIV_A, true, NULL, T0, &person), APR_SUCCESS);
     person = apr_pstrdup(P, person);
     apr_pool_destroy(p1); /* closes every connection */
 
-    d = open_dir(P);
+    d = df_open(P);
     ck_assert_int_eq(d->find(d->baton, P, &UNIV_A, &found), APR_SUCCESS);
     ck_assert_str_eq(found, person);
-    ck_assert(!fake_log_has(&flog, "from version 2")); /* no second migration */
+    ck_assert(!fake_log_has(&df_log, "from version 2")); /* no second migration */
 }
 END_TEST
 
 START_TEST(migrates_version_1)
 {
-    raw_t r = raw_open();
+    df_raw_t r = df_raw_open();
     sm_directory_t *d;
     const char *found = NULL, *person = NULL;
     apr_array_header_t *ids = NULL, *evs = NULL;
 
     /* the layout of schema version 1, made by hand */
-    raw_exec(&r, "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
-    raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 1)");
-    raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
-    raw_exec(&r, "CREATE TABLE identities (provider TEXT NOT NULL, issuer TEXT NOT NULL, "
-                 "subject TEXT NOT NULL, person_id TEXT NOT NULL REFERENCES persons (id), "
-                 "linked_at BIGINT NOT NULL, last_used BIGINT NOT NULL, "
-                 "PRIMARY KEY (provider, issuer, subject))");
-    raw_exec(&r, "CREATE INDEX identities_person ON identities (person_id)");
-    raw_exec(&r, "INSERT INTO persons VALUES ('old-person-1', 1600000000)");
-    raw_exec(&r, "INSERT INTO identities VALUES ('line', 'https://access.line.me', 'U1111', "
-                 "'old-person-1', 1600000000, 1600000100)");
+    df_raw_exec(&r,
+                "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
+    df_raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 1)");
+    df_raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
+    df_raw_exec(&r, "CREATE TABLE identities (provider TEXT NOT NULL, issuer TEXT NOT NULL, "
+                    "subject TEXT NOT NULL, person_id TEXT NOT NULL REFERENCES persons (id), "
+                    "linked_at BIGINT NOT NULL, last_used BIGINT NOT NULL, "
+                    "PRIMARY KEY (provider, issuer, subject))");
+    df_raw_exec(&r, "CREATE INDEX identities_person ON identities (person_id)");
+    df_raw_exec(&r, "INSERT INTO persons VALUES ('old-person-1', 1600000000)");
+    df_raw_exec(&r, "INSERT INTO identities VALUES ('line', 'https://access.line.me', 'U1111', "
+                    "'old-person-1', 1600000000, 1600000100)");
     apr_dbd_close(r.drv, r.h);
 
-    d = open_dir(P);
-    ck_assert(fake_log_has(&flog, "schema migrated from version 1 to 2"));
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
+    d = df_open(P);
+    ck_assert(fake_log_has(&df_log, "schema migrated from version 1 to 2"));
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "2");
     ck_assert_int_eq(d->find(d->baton, P, &LINE_A, &found), APR_SUCCESS);
     ck_assert_str_eq(found, "old-person-1");
     ck_assert_int_eq(d->list(d->baton, P, "old-person-1", &ids), APR_SUCCESS);
@@ -362,26 +226,27 @@ END_TEST
 
 START_TEST(newer_version_refused)
 {
-    raw_t r = raw_open();
+    df_raw_t r = df_raw_open();
     sm_dir_dbd_cfg_t *cfg = NULL;
     sm_directory_t *d = NULL;
     const char *err = NULL;
 
-    raw_exec(&r, "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
-    raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 3)");
-    raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
-    ck_assert_ptr_null(sm_directory_dbd_parse(P, spec, &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+    df_raw_exec(&r,
+                "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
+    df_raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 3)");
+    df_raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
+    ck_assert_ptr_null(sm_directory_dbd_parse(P, df_spec, &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(err);
     ck_assert_ptr_nonnull(strstr(err, "schema version is 3"));
     ck_assert_ptr_nonnull(strstr(err, "versions up to 2"));
-    ck_assert(fake_log_has(&flog, "SM24011"));
+    ck_assert(fake_log_has(&df_log, "SM24011"));
     /* untouched */
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "3");
-    ck_assert(raw_fails(&r, "SELECT COUNT(*) FROM events"));
-    ck_assert(!raw_fails(&r, "SELECT COUNT(*) FROM persons"));
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "3");
+    ck_assert(df_raw_fails(&r, "SELECT COUNT(*) FROM events"));
+    ck_assert(!df_raw_fails(&r, "SELECT COUNT(*) FROM persons"));
 }
 END_TEST
 
@@ -392,8 +257,8 @@ START_TEST(pg_unreachable)
     const char *err = NULL;
 
     ck_assert_ptr_null(sm_directory_dbd_parse(
-        P, apr_pstrcat(P, "pgsql:host=", tmpdir, " port=1 dbname=none user=none", NULL), &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+        P, apr_pstrcat(P, "pgsql:host=", df_tmpdir, " port=1 dbname=none user=none", NULL), &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(strstr(err, "cannot open the pgsql directory"));
@@ -407,212 +272,17 @@ START_TEST(open_failures)
     const char *err = NULL;
 
     ck_assert_ptr_null(sm_directory_dbd_parse(
-        P, apr_pstrcat(P, "sqlite:", tmpdir, "/missing-dir/selmid.db", NULL), &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+        P, apr_pstrcat(P, "sqlite:", df_tmpdir, "/missing-dir/selmid.db", NULL), &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(strstr(err, "cannot create or open the SQLite file"));
 }
 END_TEST
 
-typedef struct racer_t {
-    sm_directory_t *d;
-    apr_pool_t *pool;
-    pthread_barrier_t *barrier;
-    const sm_identity_t *id;
-    apr_status_t rv;
-    const char *person;
-} racer_t;
-
-static void *racer(void *arg)
-{
-    racer_t *r = arg;
-
-    pthread_barrier_wait(r->barrier);
-    r->rv = r->d->link(r->d->baton, r->pool, r->id, false, NULL, T0, &r->person);
-    return NULL;
-}
-
-START_TEST(race_two_links)
-{
-    sm_directory_t *d = open_dir(P);
-    pthread_barrier_t barrier;
-    int round, k, wins_total = 0;
-    raw_t r;
-
-    for (round = 0; round < 20; round++) {
-        sm_identity_t id = {"line", "https://access.line.me", apr_psprintf(P, "Urace%d", round)};
-        racer_t rs[2];
-        pthread_t th[2];
-        const char *found = NULL;
-        int wins = 0, refused = 0;
-        apr_time_t started = apr_time_now();
-
-        ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 2), 0);
-        for (k = 0; k < 2; k++) {
-            rs[k] = (racer_t){d, NULL, &barrier, &id, APR_EGENERAL, NULL};
-            apr_pool_create(&rs[k].pool, NULL);
-            ck_assert_int_eq(pthread_create(&th[k], NULL, racer, &rs[k]), 0);
-        }
-        for (k = 0; k < 2; k++)
-            ck_assert_int_eq(pthread_join(th[k], NULL), 0);
-        pthread_barrier_destroy(&barrier);
-        /* writers of one process never wait out SQLite's busy timeout (5 s) for each other */
-        ck_assert_msg(apr_time_now() - started < apr_time_from_sec(2), "round %d took %d ms", round,
-                      (int)apr_time_as_msec(apr_time_now() - started));
-        for (k = 0; k < 2; k++) {
-            if (rs[k].rv == APR_SUCCESS) {
-                wins++;
-                ck_assert_int_eq(d->find(d->baton, P, &id, &found), APR_SUCCESS);
-                ck_assert_str_eq(found, rs[k].person);
-            } else if (rs[k].rv == APR_EEXIST)
-                refused++;
-            apr_pool_destroy(rs[k].pool);
-        }
-        ck_assert_msg(wins == 1 && refused == 1, "round %d: %d won, %d refused", round, wins,
-                      refused);
-        wins_total += wins;
-    }
-    r = raw_open();
-    /* the losers' new persons were rolled back */
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"),
-                     apr_psprintf(P, "%d", wins_total));
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "20");
-}
-END_TEST
-
-/* Runs n child processes: each runs prep(k) (when not NULL), then all run act(k) at once (each
- * blocks on a pipe that the parent closes once every child is prepared); their exit statuses go to
- * codes (-1 when a child did not exit normally). */
-static void run_children(int n, void (*prep)(int k), int (*act)(int k), int *codes)
-{
-    int start[2], ready[2], k, status;
-    pid_t pids[8];
-    char c;
-
-    ck_assert_int_le(n, 8);
-    ck_assert_int_eq(pipe(start), 0);
-    ck_assert_int_eq(pipe(ready), 0);
-    for (k = 0; k < n; k++) {
-        pids[k] = fork();
-        ck_assert_int_ge(pids[k], 0);
-        if (pids[k] == 0) {
-            close(start[1]);
-            close(ready[0]);
-            if (prep)
-                prep(k);
-            if (write(ready[1], "r", 1) != 1)
-                _exit(8);
-            while (read(start[0], &c, 1) > 0) /* end of file: the start */
-                ;
-            _exit(act(k));
-        }
-    }
-    close(start[0]);
-    close(ready[1]);
-    for (k = 0; k < n; k++) /* a child that died early ends this with end of file */
-        if (read(ready[0], &c, 1) != 1)
-            break;
-    close(ready[0]);
-    close(start[1]);
-    for (k = 0; k < n; k++) {
-        ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
-        codes[k] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-}
-
-/* In a child: the directory opened in a pool of its own (the exit status 9 when it fails). */
-static sm_directory_t *child_open(fake_log_t *lg)
-{
-    apr_pool_t *cp;
-    sm_dir_dbd_cfg_t *cfg = NULL;
-    sm_directory_t *d = NULL;
-    const char *err = NULL;
-
-    apr_pool_create(&cp, NULL);
-    fake_log_init(lg, cp);
-    if (sm_directory_dbd_parse(cp, spec, &cfg) != NULL ||
-        sm_directory_dbd_open(cp, cfg, &lg->port, &sm_rand_system, &d, &err) != APR_SUCCESS) {
-        fprintf(stderr, "child open: %s\n", err ? err : "?");
-        _exit(9);
-    }
-    return d;
-}
-
-/* 1 when this process migrated the schema, else 0. */
-static int opener(int k)
-{
-    fake_log_t lg;
-
-    (void)k;
-    child_open(&lg);
-    return fake_log_has(&lg, "schema migrated from version 0 to 2") ? 1 : 0;
-}
-
-/* Processes opening a fresh directory at once (httpd's children): all succeed, one migrates. */
-START_TEST(concurrent_open_migrates_once)
-{
-    int codes[3], k, migrated = 0;
-    sm_directory_t *d;
-    raw_t r;
-
-    run_children(3, NULL, opener, codes);
-    for (k = 0; k < 3; k++) {
-        ck_assert_msg(codes[k] == 0 || codes[k] == 1, "opener %d: status %d", k, codes[k]);
-        migrated += codes[k];
-    }
-    ck_assert_int_eq(migrated, 1);
-    d = open_dir(P);
-    ck_assert(!fake_log_has(&flog, "schema migrated"));
-    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, NULL), APR_SUCCESS);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "1");
-}
-END_TEST
-
-static int race_round;
-static sm_directory_t *child_dir; /* a child's own */
-static fake_log_t child_log;
-
-static void linker_prep(int k)
-{
-    (void)k;
-    child_dir = child_open(&child_log);
-}
-
-/* 0 when this process linked the identity of the round, 1 when it was refused (EEXIST). */
-static int linker(int k)
-{
-    sm_identity_t id = {"line", "https://access.line.me",
-                        apr_psprintf(child_log.pool, "Uproc%d", race_round)};
-    apr_status_t rv = child_dir->link(child_dir->baton, child_log.pool, &id, false, NULL, T0, NULL);
-
-    (void)k;
-    return rv == APR_SUCCESS ? 0 : rv == APR_EEXIST ? 1 : 2;
-}
-
-/* Two processes linking one identity at once: the database decides, one wins. */
-START_TEST(race_two_processes)
-{
-    int codes[2];
-    raw_t r;
-
-    open_dir(P); /* the schema first: the race is on the link */
-    for (race_round = 0; race_round < 4; race_round++) {
-        run_children(2, linker_prep, linker, codes);
-        ck_assert_msg((codes[0] == 0 && codes[1] == 1) || (codes[0] == 1 && codes[1] == 0),
-                      "round %d: statuses %d, %d", race_round, codes[0], codes[1]);
-    }
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "4");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "4");
-}
-END_TEST
-
 START_TEST(org_attributes)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL, *json = NULL;
     apr_time_t at = 0;
 
@@ -639,7 +309,7 @@ END_TEST
 
 START_TEST(events_in_order)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL;
     apr_array_header_t *evs = NULL;
     sm_dir_event_t ev = {0}, *e;
@@ -715,7 +385,7 @@ END_TEST
 
 START_TEST(lookup_org_attrs)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *alice = NULL, *bob = NULL, *person = "x", *json = "x";
     apr_time_t at = 1;
 
@@ -790,7 +460,7 @@ static apr_time_t last_used(sm_directory_t *d, const char *person, const sm_iden
 
 START_TEST(record_login)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *alice = NULL, *bob = NULL, *json = NULL;
     apr_time_t at = 0, t1 = T0 + apr_time_from_sec(100), t2 = T0 + apr_time_from_sec(200);
 
@@ -849,7 +519,6 @@ END_TEST
 
 static void add_common(TCase *tc)
 {
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, spec_parser);
     tcase_add_test(tc, schema_created);
     tcase_add_test(tc, link_find_list_unlink);
@@ -857,35 +526,27 @@ static void add_common(TCase *tc)
     tcase_add_test(tc, reopen_keeps_data);
     tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, newer_version_refused);
-    tcase_add_test(tc, race_two_links);
-    tcase_add_test(tc, race_two_processes);
-    tcase_add_test(tc, concurrent_open_migrates_once);
     tcase_add_test(tc, org_attributes);
     tcase_add_test(tc, events_in_order);
     tcase_add_test(tc, lookup_org_attrs);
     tcase_add_test(tc, record_login);
 }
 
+static void add_sqlite(TCase *tc)
+{
+    tcase_add_test(tc, sqlite_file_0600);
+    tcase_add_test(tc, open_failures);
+}
+
+static void add_pg(TCase *tc)
+{
+    tcase_add_test(tc, pg_unreachable);
+}
+
 Suite *sm_suite_directory(void)
 {
     Suite *s = suite_create("directory");
-    TCase *tc = tcase_create("sqlite");
 
-    tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
-    tcase_add_checked_fixture(tc, sqlite_setup, dir_teardown);
-    add_common(tc);
-    tcase_add_test(tc, sqlite_file_0600);
-    tcase_add_test(tc, open_failures);
-    suite_add_tcase(s, tc);
-
-    pg_conninfo = getenv("SM_TEST_PGSQL");
-    if (pg_conninfo && *pg_conninfo) {
-        tc = tcase_create("pgsql");
-        tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
-        tcase_add_checked_fixture(tc, pg_setup, dir_teardown);
-        add_common(tc);
-        tcase_add_test(tc, pg_unreachable);
-        suite_add_tcase(s, tc);
-    }
+    df_add_cases(s, add_common, add_sqlite, add_pg);
     return s;
 }
