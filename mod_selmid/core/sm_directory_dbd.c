@@ -10,8 +10,12 @@
  *   The pgsql driver declares every parameter varchar, so numbers are passed as CAST(%s AS ...).
  * - Connections: an apr_reslist pool per process (like mod_dbd), for both back ends; each
  *   connection is used by one thread at a time. SQLite allows several connections to one file;
- *   writers are serialised by its lock (busy timeout 5 s, plus the driver's own retries), which is
- *   simpler and no slower here than a mutex around one shared connection.
+ *   writers of different processes are serialised by its lock (busy timeout 5 s, plus the
+ *   driver's own retries). Writers of one process are serialised by a mutex first (wlock): the
+ *   sqlite3 driver runs every call under one process-wide mutex (apr_dbd_mutex_lock), so a thread
+ *   waiting in SQLite's busy handler for a lock held by another connection of its own process
+ *   would keep that connection from ever finishing, and stall every directory call of the process
+ *   for the whole busy timeout.
  * - Several statements that must hold together run in one transaction; uniqueness of an
  *   identity is decided by the primary key of identities (INSERT ... ON CONFLICT DO NOTHING and the
  *   count of inserted rows), never by a read before the write.
@@ -293,7 +297,7 @@ void sm_dbd_log_fail(const dir_t *d, conn_t *c, const char *what, int rc)
 
 /* Runs a prepared select and collects every row. Random access: the pgsql driver reports a
  * failing query only then (a sequential select may fail late and look like an empty result);
- * rows is an array of const char ** of ncols entries, allocated in p. */
+ * rows is an array of const char ** of ncols entries (NULL for SQL NULL), allocated in p. */
 int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
                        apr_array_header_t **rows, const char **args)
 {
@@ -311,6 +315,11 @@ int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
         const char **vals = apr_pcalloc(p, sizeof(*vals) * (apr_size_t)ncols);
         for (i = 0; i < ncols; i++) {
             const char *v = apr_dbd_get_entry(d->driver, row, i);
+            char *ignored = NULL;
+            /* SQL NULL is NULL: the pgsql driver's get_entry gives "" for it, datum_get tells */
+            if (v &&
+                apr_dbd_datum_get(d->driver, row, i, APR_DBD_TYPE_STRING, &ignored) == APR_ENOENT)
+                v = NULL;
             vals[i] = v ? apr_pstrdup(p, v) : NULL;
         }
         APR_ARRAY_PUSH(*rows, const char **) = vals;
@@ -329,15 +338,41 @@ int sm_dbd_exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const ch
     return rc;
 }
 
+/* The process's SQLite writers, one at a time (see the top of this file); nothing for pgsql. */
+static void write_lock(const dir_t *d)
+{
+#if APR_HAS_THREADS
+    if (d->wlock)
+        apr_thread_mutex_lock(d->wlock);
+#else
+    (void)d;
+#endif
+}
+
+static void write_unlock(const dir_t *d)
+{
+#if APR_HAS_THREADS
+    if (d->wlock)
+        apr_thread_mutex_unlock(d->wlock);
+#else
+    (void)d;
+#endif
+}
+
 /* Transactions are begun and ended here rather than with apr_dbd_transaction_start/end: SQLite
  * needs BEGIN IMMEDIATE (the write lock first, waiting under the busy timeout) so that two
  * writers never deadlock on a read lock upgraded to a write lock, which SQLite reports at once as
  * SQLITE_BUSY without waiting. */
 int sm_dbd_tx_begin(const dir_t *d, apr_dbd_t *h)
 {
-    int n = 0;
-    return apr_dbd_query(d->driver, h, &n,
-                         d->cfg->backend == BK_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    int n = 0, rc;
+
+    write_lock(d);
+    rc =
+        apr_dbd_query(d->driver, h, &n, d->cfg->backend == BK_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (rc != 0)
+        write_unlock(d);
+    return rc;
 }
 
 /* Commits (when commit) or rolls back; a failed commit is rolled back. 0 when committed. */
@@ -349,6 +384,7 @@ int sm_dbd_tx_end(const dir_t *d, apr_dbd_t *h, bool commit)
         rc = apr_dbd_query(d->driver, h, &n, "COMMIT");
     if (rc != 0)
         (void)apr_dbd_query(d->driver, h, &n, "ROLLBACK");
+    write_unlock(d);
     return commit ? rc : 0;
 }
 
@@ -365,6 +401,16 @@ apr_status_t sm_dbd_tx_finish(const dir_t *d, conn_t *c, bool begun, apr_status_
         rv = APR_EGENERAL;
     }
     return rv;
+}
+
+int sm_dbd_write(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args)
+{
+    int rc;
+
+    write_lock(d);
+    rc = sm_dbd_exec(d, c, p, st, nrows, args);
+    write_unlock(d);
+    return rc;
 }
 
 /* ---- open: schema ----------------------------------------------------------------------- */
@@ -510,6 +556,14 @@ apr_status_t sm_directory_dbd_open(apr_pool_t *pool, const sm_dir_dbd_cfg_t *cfg
         }
         apr_file_close(f);
     }
+#if APR_HAS_THREADS
+    if (cfg->backend == BK_SQLITE &&
+        apr_thread_mutex_create(&d->wlock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
+        rv = APR_ENOMEM;
+        e = "cannot create the write mutex";
+        goto leave;
+    }
+#endif
     rv = conn_open(d, tmp, &h, &e);
     if (rv != APR_SUCCESS)
         goto leave;

@@ -7,6 +7,7 @@
 #include "sm_directory.h"
 #include <apr_dbd.h>
 #include <apr_reslist.h>
+#include <apr_thread_mutex.h>
 
 #define PERSON_ID_BYTES 16
 
@@ -42,6 +43,7 @@ typedef struct dir_t {
     const sm_log_t *log;
     const sm_rand_t *rnd;
     apr_reslist_t *conns;
+    apr_thread_mutex_t *wlock; /* SQLite: this process's writers, one at a time; else NULL */
     sm_directory_t port;
 } dir_t;
 
@@ -63,6 +65,9 @@ void sm_dbd_log_fail(const dir_t *d, conn_t *c, const char *what, int rc);
 int sm_dbd_select_rows(dir_t *d, conn_t *c, apr_pool_t *p, int st, int ncols,
                        apr_array_header_t **rows, const char **args);
 int sm_dbd_exec(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args);
+/* A write outside a transaction: sm_dbd_exec under the process's write lock. */
+int sm_dbd_write(dir_t *d, conn_t *c, apr_pool_t *p, int st, int *nrows, const char **args);
+/* A write transaction: holds the process's write lock from a successful begin to the end. */
 int sm_dbd_tx_begin(const dir_t *d, apr_dbd_t *h);
 int sm_dbd_tx_end(const dir_t *d, apr_dbd_t *h, bool commit);
 /* Ends a transaction when begun: commits when rv is APR_SUCCESS, else rolls back; a failed commit

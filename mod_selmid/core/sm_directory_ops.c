@@ -225,7 +225,7 @@ static apr_status_t dir_touch(void *baton, apr_pool_t *p, const sm_identity_t *i
         return rv;
     {
         const char *args[] = {sm_dbd_secs(p, now), id->provider, id->issuer, id->subject, NULL};
-        rc = sm_dbd_exec(d, c, p, ST_TOUCH, &n, args);
+        rc = sm_dbd_write(d, c, p, ST_TOUCH, &n, args);
     }
     if (rc != 0) {
         sm_dbd_log_fail(d, c, "touch", rc);
@@ -250,7 +250,7 @@ static apr_status_t dir_org_save(void *baton, apr_pool_t *p, const char *person,
         return rv;
     {
         const char *args[] = {json, sm_dbd_secs(p, at), person, NULL};
-        rc = sm_dbd_exec(d, c, p, ST_ORG_SAVE, &n, args);
+        rc = sm_dbd_write(d, c, p, ST_ORG_SAVE, &n, args);
     }
     if (rc != 0) {
         sm_dbd_log_fail(d, c, "save org attributes", rc);
@@ -325,7 +325,7 @@ static apr_status_t dir_event_add(void *baton, apr_pool_t *p, const sm_dir_event
         const char *args[] = {
             ev->type, ev->person, ev->provider ? ev->provider : "", sm_dbd_secs(p, ev->at),
             detail,   NULL};
-        rc = sm_dbd_exec(d, c, p, ST_EVENT_ADD, NULL, args);
+        rc = sm_dbd_write(d, c, p, ST_EVENT_ADD, NULL, args);
     }
     if (rc != 0) {
         sm_dbd_log_fail(d, c, "append event", rc);

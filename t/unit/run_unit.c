@@ -45,6 +45,10 @@ int main(void)
     srunner_add_suite(sr, sm_suite_attrmap());
     srunner_add_suite(sr, sm_suite_saml());
     srunner_add_suite(sr, sm_suite_directory());
+    srunner_add_suite(sr, sm_suite_directory_race());
+    srunner_add_suite(sr, sm_suite_link());
+    srunner_add_suite(sr, sm_suite_link_perform());
+    srunner_add_suite(sr, sm_suite_link_tx());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

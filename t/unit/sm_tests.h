@@ -26,6 +26,10 @@ Suite *sm_suite_template(void);
 Suite *sm_suite_attrmap(void);
 Suite *sm_suite_saml(void);
 Suite *sm_suite_directory(void);
+Suite *sm_suite_directory_race(void);
+Suite *sm_suite_link(void);
+Suite *sm_suite_link_perform(void);
+Suite *sm_suite_link_tx(void);
 
 /* A fresh pool per test (created in setup, destroyed in teardown by the fixture helpers). */
 extern apr_pool_t *sm_test_pool;

@@ -1,147 +1,14 @@
 /* test_directory.c: the directory port's APR-util DBD adapter against a real SQLite database in
- * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration,
- * links and their uniqueness (also under a race of two threads), organisational attributes,
- * events, and the spec parser. With SM_TEST_PGSQL set to a libpq conninfo (a throwaway database:
- * every test drops and recreates its public schema), the same tests also run on PostgreSQL
- * through the driver libaprutil1-dbd-pgsql. */
-#include "sm_tests.h"
-#include "fakes.h"
-#include "sm_directory.h"
-#include <apr_dbd.h>
+ * a temporary directory (the driver libaprutil1-dbd-sqlite3): schema creation and migration, links
+ * and their uniqueness, organisational attributes, logins (lookup, record_login), events, and the
+ * spec parser. With SM_TEST_PGSQL set to a libpq conninfo, the same tests also run on PostgreSQL
+ * through the driver libaprutil1-dbd-pgsql (dirfix.h). Races: test_directory_race.c. */
+#include "dirfix.h"
 #include <apr_file_info.h>
-#include <apr_file_io.h>
-#include <apr_thread_proc.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define P  sm_test_pool
-#define T0 apr_time_from_sec(1700000000)
-
-static char tmpdir[64];
-static const char *dbfile;
-static const char *spec;
-static const char *pg_conninfo; /* SM_TEST_PGSQL */
-static bool use_pg;
-static fake_log_t flog;
-
-typedef struct raw_t {
-    const apr_dbd_driver_t *drv;
-    apr_dbd_t *h;
-} raw_t;
-static raw_t raw_open(void);
-static void raw_exec(raw_t *r, const char *sql);
-
-static void dir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/sm-dir-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    dbfile = apr_pstrcat(P, tmpdir, "/selmid.db", NULL);
-    fake_log_init(&flog, P);
-    if (use_pg) {
-        raw_t r;
-        spec = apr_pstrcat(P, "pgsql:", pg_conninfo, NULL);
-        r = raw_open();
-        raw_exec(&r, "DROP SCHEMA IF EXISTS public CASCADE");
-        raw_exec(&r, "CREATE SCHEMA public");
-        apr_dbd_close(r.drv, r.h);
-    } else
-        spec = apr_pstrcat(P, "sqlite:", dbfile, NULL);
-}
-
-static void sqlite_setup(void)
-{
-    use_pg = false;
-    dir_setup();
-}
-
-static void pg_setup(void)
-{
-    use_pg = true;
-    dir_setup();
-}
-
-static void dir_teardown(void)
-{
-    static const char *const files[] = {"selmid.db", "selmid.db-journal", "selmid.db-wal",
-                                        "selmid.db-shm"};
-    apr_pool_t *tp;
-    size_t i;
-
-    apr_pool_create(&tp, NULL);
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-        apr_file_remove(apr_pstrcat(tp, tmpdir, "/", files[i], NULL), tp);
-    apr_dir_remove(tmpdir, tp);
-    apr_pool_destroy(tp);
-}
-
-static sm_directory_t *open_dir(apr_pool_t *p)
-{
-    sm_dir_dbd_cfg_t *cfg = NULL;
-    sm_directory_t *d = NULL;
-    const char *err = NULL;
-
-    ck_assert_ptr_null(sm_directory_dbd_parse(p, spec, &cfg));
-    ck_assert_msg(sm_directory_dbd_open(p, cfg, &flog.port, &sm_rand_system, &d, &err) ==
-                      APR_SUCCESS,
-                  "open: %s", err ? err : "?");
-    ck_assert_ptr_nonnull(d);
-    return d;
-}
-
-/* Raw SQL on the test database, independent of the adapter. */
-static raw_t raw_open(void)
-{
-    raw_t r;
-    const char *err = NULL;
-
-    ck_assert_int_eq(apr_dbd_init(P), APR_SUCCESS);
-    ck_assert_int_eq(apr_dbd_get_driver(P, use_pg ? "pgsql" : "sqlite3", &r.drv), APR_SUCCESS);
-    ck_assert_msg(apr_dbd_open_ex(r.drv, P, use_pg ? pg_conninfo : dbfile, &r.h, &err) ==
-                      APR_SUCCESS,
-                  "raw open: %s", err ? err : "?");
-    return r;
-}
-
-/* True when the query fails (for example on a table that does not exist). */
-static bool raw_fails(raw_t *r, const char *sql)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
-
-    if (rc != 0)
-        return true;
-    while ((rc = apr_dbd_get_row(r->drv, P, res, &row, -1)) == 0)
-        ;
-    return rc != -1;
-}
-
-static void raw_exec(raw_t *r, const char *sql)
-{
-    int n = 0;
-    int rc = apr_dbd_query(r->drv, r->h, &n, sql);
-    ck_assert_msg(rc == 0, "%s: %s", sql, apr_dbd_error(r->drv, r->h, rc));
-}
-
-/* The first column of the first row of a query, as text (NULL when no row). */
-static const char *raw_value(raw_t *r, const char *sql)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *out = NULL;
-    int rc = apr_dbd_select(r->drv, P, r->h, &res, sql, 1);
-
-    ck_assert_msg(rc == 0, "%s: %s", sql, apr_dbd_error(r->drv, r->h, rc));
-    while (apr_dbd_get_row(r->drv, P, res, &row, -1) == 0)
-        if (!out)
-            out = apr_pstrdup(P, apr_dbd_get_entry(r->drv, row, 0));
-    return out;
-}
-
-static const sm_identity_t LINE_A = {"line", "https://access.line.me", "U1111"};
-static const sm_identity_t UNIV_A = {"univ", "https://idp.univ.example", "alice@univ.example"};
-static const sm_identity_t GOOG_A = {"google", "https://accounts.google.com", "10769150"};
+#define T0 DF_T0
 
 START_TEST(spec_parser)
 {
@@ -179,30 +46,30 @@ START_TEST(sqlite_file_0600)
 {
     apr_finfo_t fi;
 
-    open_dir(P);
-    ck_assert_int_eq(apr_stat(&fi, dbfile, APR_FINFO_PROT, P), APR_SUCCESS);
+    df_open(P);
+    ck_assert_int_eq(apr_stat(&fi, df_dbfile, APR_FINFO_PROT, P), APR_SUCCESS);
     ck_assert_int_eq(fi.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE);
 }
 END_TEST
 
 START_TEST(schema_created)
 {
-    raw_t r;
+    df_raw_t r;
 
-    open_dir(P);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM org_attributes"), "0");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM events"), "0");
-    ck_assert(fake_log_has(&flog, "SM24010"));
+    df_open(P);
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "2");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM persons"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM identities"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM org_attributes"), "0");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM events"), "0");
+    ck_assert(fake_log_has(&df_log, "SM24010"));
 }
 END_TEST
 
 START_TEST(link_find_list_unlink)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL, *found = NULL, *p2 = NULL;
     apr_array_header_t *ids = NULL;
     sm_linked_identity_t *li;
@@ -263,10 +130,10 @@ END_TEST
 
 START_TEST(linked_elsewhere_eexist)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *alice = NULL, *bob = NULL, *found = NULL, *out = NULL;
     apr_array_header_t *ids = NULL;
-    raw_t r;
+    df_raw_t r;
 
     ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
     ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
@@ -290,10 +157,10 @@ START_TEST(linked_elsewhere_eexist)
     ck_assert_int_eq(ids->nelts, 1);
     ck_assert_int_eq(d->list(d->baton, P, alice, &ids), APR_SUCCESS);
     ck_assert_int_eq(ids->nelts, 2);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "3");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM events"), "3"); /* the 3 links only */
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM persons"), "2");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM identities"), "3");
+    ck_assert_str_eq(df_raw_value(&r, "SELECT COUNT(*) FROM events"), "3"); /* the 3 links only */
 }
 END_TEST
 
@@ -304,43 +171,44 @@ START_TEST(reopen_keeps_data)
     const char *person = NULL, *found = NULL;
 
     apr_pool_create(&p1, P);
-    d = open_dir(p1);
+    d = df_open(p1);
     ck_assert_int_eq(d->link(d->baton, p1, &UNIV_A, true, NULL, T0, &person), APR_SUCCESS);
     person = apr_pstrdup(P, person);
     apr_pool_destroy(p1); /* closes every connection */
 
-    d = open_dir(P);
+    d = df_open(P);
     ck_assert_int_eq(d->find(d->baton, P, &UNIV_A, &found), APR_SUCCESS);
     ck_assert_str_eq(found, person);
-    ck_assert(!fake_log_has(&flog, "from version 2")); /* no second migration */
+    ck_assert(!fake_log_has(&df_log, "from version 2")); /* no second migration */
 }
 END_TEST
 
 START_TEST(migrates_version_1)
 {
-    raw_t r = raw_open();
+    df_raw_t r = df_raw_open();
     sm_directory_t *d;
     const char *found = NULL, *person = NULL;
     apr_array_header_t *ids = NULL, *evs = NULL;
 
     /* the layout of schema version 1, made by hand */
-    raw_exec(&r, "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
-    raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 1)");
-    raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
-    raw_exec(&r, "CREATE TABLE identities (provider TEXT NOT NULL, issuer TEXT NOT NULL, "
-                 "subject TEXT NOT NULL, person_id TEXT NOT NULL REFERENCES persons (id), "
-                 "linked_at BIGINT NOT NULL, last_used BIGINT NOT NULL, "
-                 "PRIMARY KEY (provider, issuer, subject))");
-    raw_exec(&r, "CREATE INDEX identities_person ON identities (person_id)");
-    raw_exec(&r, "INSERT INTO persons VALUES ('old-person-1', 1600000000)");
-    raw_exec(&r, "INSERT INTO identities VALUES ('line', 'https://access.line.me', 'U1111', "
-                 "'old-person-1', 1600000000, 1600000100)");
+    df_raw_exec(&r,
+                "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
+    df_raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 1)");
+    df_raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
+    df_raw_exec(&r, "CREATE TABLE identities (provider TEXT NOT NULL, issuer TEXT NOT NULL, "
+                    "subject TEXT NOT NULL, person_id TEXT NOT NULL REFERENCES persons (id), "
+                    "linked_at BIGINT NOT NULL, last_used BIGINT NOT NULL, "
+                    "PRIMARY KEY (provider, issuer, subject))");
+    df_raw_exec(&r, "CREATE INDEX identities_person ON identities (person_id)");
+    df_raw_exec(&r, "INSERT INTO persons VALUES ('old-person-1', 1600000000)");
+    df_raw_exec(&r, "INSERT INTO identities VALUES ('line', 'https://access.line.me', 'U1111', "
+                    "'old-person-1', 1600000000, 1600000100)");
     apr_dbd_close(r.drv, r.h);
 
-    d = open_dir(P);
-    ck_assert(fake_log_has(&flog, "schema migrated from version 1 to 2"));
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
+    d = df_open(P);
+    ck_assert(fake_log_has(&df_log, "schema migrated from version 1 to 2"));
+    r = df_raw_open();
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "2");
     ck_assert_int_eq(d->find(d->baton, P, &LINE_A, &found), APR_SUCCESS);
     ck_assert_str_eq(found, "old-person-1");
     ck_assert_int_eq(d->list(d->baton, P, "old-person-1", &ids), APR_SUCCESS);
@@ -358,26 +226,27 @@ END_TEST
 
 START_TEST(newer_version_refused)
 {
-    raw_t r = raw_open();
+    df_raw_t r = df_raw_open();
     sm_dir_dbd_cfg_t *cfg = NULL;
     sm_directory_t *d = NULL;
     const char *err = NULL;
 
-    raw_exec(&r, "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
-    raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 3)");
-    raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
-    ck_assert_ptr_null(sm_directory_dbd_parse(P, spec, &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+    df_raw_exec(&r,
+                "CREATE TABLE selmid_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
+    df_raw_exec(&r, "INSERT INTO selmid_schema (id, version) VALUES (1, 3)");
+    df_raw_exec(&r, "CREATE TABLE persons (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)");
+    ck_assert_ptr_null(sm_directory_dbd_parse(P, df_spec, &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(err);
     ck_assert_ptr_nonnull(strstr(err, "schema version is 3"));
     ck_assert_ptr_nonnull(strstr(err, "versions up to 2"));
-    ck_assert(fake_log_has(&flog, "SM24011"));
+    ck_assert(fake_log_has(&df_log, "SM24011"));
     /* untouched */
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "3");
-    ck_assert(raw_fails(&r, "SELECT COUNT(*) FROM events"));
-    ck_assert(!raw_fails(&r, "SELECT COUNT(*) FROM persons"));
+    ck_assert_str_eq(df_raw_value(&r, "SELECT version FROM selmid_schema"), "3");
+    ck_assert(df_raw_fails(&r, "SELECT COUNT(*) FROM events"));
+    ck_assert(!df_raw_fails(&r, "SELECT COUNT(*) FROM persons"));
 }
 END_TEST
 
@@ -388,8 +257,8 @@ START_TEST(pg_unreachable)
     const char *err = NULL;
 
     ck_assert_ptr_null(sm_directory_dbd_parse(
-        P, apr_pstrcat(P, "pgsql:host=", tmpdir, " port=1 dbname=none user=none", NULL), &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+        P, apr_pstrcat(P, "pgsql:host=", df_tmpdir, " port=1 dbname=none user=none", NULL), &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(strstr(err, "cannot open the pgsql directory"));
@@ -403,133 +272,17 @@ START_TEST(open_failures)
     const char *err = NULL;
 
     ck_assert_ptr_null(sm_directory_dbd_parse(
-        P, apr_pstrcat(P, "sqlite:", tmpdir, "/missing-dir/selmid.db", NULL), &cfg));
-    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &flog.port, &sm_rand_system, &d, &err),
+        P, apr_pstrcat(P, "sqlite:", df_tmpdir, "/missing-dir/selmid.db", NULL), &cfg));
+    ck_assert_int_ne(sm_directory_dbd_open(P, cfg, &df_log.port, &sm_rand_system, &d, &err),
                      APR_SUCCESS);
     ck_assert_ptr_null(d);
     ck_assert_ptr_nonnull(strstr(err, "cannot create or open the SQLite file"));
 }
 END_TEST
 
-typedef struct racer_t {
-    sm_directory_t *d;
-    apr_pool_t *pool;
-    pthread_barrier_t *barrier;
-    const sm_identity_t *id;
-    apr_status_t rv;
-    const char *person;
-} racer_t;
-
-static void *racer(void *arg)
-{
-    racer_t *r = arg;
-
-    pthread_barrier_wait(r->barrier);
-    r->rv = r->d->link(r->d->baton, r->pool, r->id, false, NULL, T0, &r->person);
-    return NULL;
-}
-
-START_TEST(race_two_links)
-{
-    sm_directory_t *d = open_dir(P);
-    pthread_barrier_t barrier;
-    int round, k, wins_total = 0;
-    raw_t r;
-
-    for (round = 0; round < 20; round++) {
-        sm_identity_t id = {"line", "https://access.line.me", apr_psprintf(P, "Urace%d", round)};
-        racer_t rs[2];
-        pthread_t th[2];
-        const char *found = NULL;
-        int wins = 0, refused = 0;
-
-        ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 2), 0);
-        for (k = 0; k < 2; k++) {
-            rs[k] = (racer_t){d, NULL, &barrier, &id, APR_EGENERAL, NULL};
-            apr_pool_create(&rs[k].pool, NULL);
-            ck_assert_int_eq(pthread_create(&th[k], NULL, racer, &rs[k]), 0);
-        }
-        for (k = 0; k < 2; k++)
-            ck_assert_int_eq(pthread_join(th[k], NULL), 0);
-        pthread_barrier_destroy(&barrier);
-        for (k = 0; k < 2; k++) {
-            if (rs[k].rv == APR_SUCCESS) {
-                wins++;
-                ck_assert_int_eq(d->find(d->baton, P, &id, &found), APR_SUCCESS);
-                ck_assert_str_eq(found, rs[k].person);
-            } else if (rs[k].rv == APR_EEXIST)
-                refused++;
-            apr_pool_destroy(rs[k].pool);
-        }
-        ck_assert_msg(wins == 1 && refused == 1, "round %d: %d won, %d refused", round, wins,
-                      refused);
-        wins_total += wins;
-    }
-    r = raw_open();
-    /* the losers' new persons were rolled back */
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM persons"),
-                     apr_psprintf(P, "%d", wins_total));
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "20");
-}
-END_TEST
-
-typedef struct opener_t {
-    pthread_barrier_t *barrier;
-    apr_pool_t *pool;
-    fake_log_t log;
-    sm_dir_dbd_cfg_t *cfg;
-    sm_directory_t *d;
-    const char *err;
-    apr_status_t rv;
-} opener_t;
-
-static void *opener(void *arg)
-{
-    opener_t *o = arg;
-
-    pthread_barrier_wait(o->barrier);
-    o->rv = sm_directory_dbd_open(o->pool, o->cfg, &o->log.port, &sm_rand_system, &o->d, &o->err);
-    return NULL;
-}
-
-/* Processes (here threads) opening a fresh directory at once: all succeed, one migrates. */
-START_TEST(concurrent_open_migrates_once)
-{
-    pthread_barrier_t barrier;
-    opener_t os[3];
-    pthread_t th[3];
-    int k, migrated = 0;
-    raw_t r;
-
-    ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, 3), 0);
-    for (k = 0; k < 3; k++) {
-        memset(&os[k], 0, sizeof(os[k]));
-        os[k].barrier = &barrier;
-        apr_pool_create(&os[k].pool, NULL);
-        fake_log_init(&os[k].log, os[k].pool);
-        ck_assert_ptr_null(sm_directory_dbd_parse(os[k].pool, spec, &os[k].cfg));
-        ck_assert_int_eq(pthread_create(&th[k], NULL, opener, &os[k]), 0);
-    }
-    for (k = 0; k < 3; k++)
-        ck_assert_int_eq(pthread_join(th[k], NULL), 0);
-    pthread_barrier_destroy(&barrier);
-    for (k = 0; k < 3; k++) {
-        ck_assert_msg(os[k].rv == APR_SUCCESS, "opener %d: %s", k, os[k].err ? os[k].err : "?");
-        migrated += fake_log_has(&os[k].log, "schema migrated from version 0 to 2");
-    }
-    ck_assert_int_eq(migrated, 1);
-    ck_assert_int_eq(os[0].d->link(os[0].d->baton, P, &UNIV_A, true, NULL, T0, NULL), APR_SUCCESS);
-    for (k = 0; k < 3; k++)
-        apr_pool_destroy(os[k].pool);
-    r = raw_open();
-    ck_assert_str_eq(raw_value(&r, "SELECT version FROM selmid_schema"), "2");
-    ck_assert_str_eq(raw_value(&r, "SELECT COUNT(*) FROM identities"), "1");
-}
-END_TEST
-
 START_TEST(org_attributes)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL, *json = NULL;
     apr_time_t at = 0;
 
@@ -556,7 +309,7 @@ END_TEST
 
 START_TEST(events_in_order)
 {
-    sm_directory_t *d = open_dir(P);
+    sm_directory_t *d = df_open(P);
     const char *person = NULL;
     apr_array_header_t *evs = NULL;
     sm_dir_event_t ev = {0}, *e;
@@ -630,9 +383,142 @@ START_TEST(events_in_order)
 }
 END_TEST
 
+START_TEST(lookup_org_attrs)
+{
+    sm_directory_t *d = df_open(P);
+    const char *alice = NULL, *bob = NULL, *person = "x", *json = "x";
+    apr_time_t at = 1;
+
+    ck_assert_int_eq(d->lookup(d->baton, P, &UNIV_A, &person, &json, &at), APR_NOTFOUND);
+    ck_assert_ptr_null(person);
+    ck_assert_ptr_null(json);
+    ck_assert(at == 0);
+    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &GOOG_A, false, NULL, T0, &bob), APR_SUCCESS);
+    /* linked, no attributes saved yet */
+    at = 1;
+    ck_assert_int_eq(d->lookup(d->baton, P, &LINE_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_ptr_null(json);
+    ck_assert(at == 0);
+    /* the person's attributes, through any of the person's identities; org_at is optional */
+    ck_assert_int_eq(d->save_org_attrs(d->baton, P, alice, "{\"c\":{\"eppn\":\"a\"}}",
+                                       T0 + apr_time_from_sec(7)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(d->lookup(d->baton, P, &LINE_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_str_eq(json, "{\"c\":{\"eppn\":\"a\"}}");
+    ck_assert(at == T0 + apr_time_from_sec(7));
+    ck_assert_int_eq(d->lookup(d->baton, P, &UNIV_A, &person, &json, NULL), APR_SUCCESS);
+    ck_assert_str_eq(person, alice);
+    ck_assert_str_eq(json, "{\"c\":{\"eppn\":\"a\"}}");
+    /* never another person's */
+    ck_assert_int_eq(d->lookup(d->baton, P, &GOOG_A, &person, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(person, bob);
+    ck_assert_ptr_null(json);
+    {
+        sm_identity_t other = {"line", "https://other.example", "U1111"}, bad = {"line", "", "U1"};
+        ck_assert_int_eq(d->lookup(d->baton, P, &other, &person, &json, &at), APR_NOTFOUND);
+        ck_assert_ptr_null(person);
+        ck_assert_int_eq(d->lookup(d->baton, P, &bad, &person, &json, &at), APR_EINVAL);
+    }
+}
+END_TEST
+
+/* The last event, which must be a login of person by provider at t with detail. */
+static void last_login_event(sm_directory_t *d, int count, const char *person, const char *provider,
+                             apr_time_t t, const char *detail)
+{
+    apr_array_header_t *evs = NULL;
+    const sm_dir_event_t *e;
+
+    ck_assert_int_eq(d->read_events(d->baton, P, 0, 100, &evs), APR_SUCCESS);
+    ck_assert_int_eq(evs->nelts, count);
+    e = &APR_ARRAY_IDX(evs, count - 1, sm_dir_event_t);
+    ck_assert_str_eq(e->type, "login");
+    ck_assert_str_eq(e->person, person);
+    ck_assert_str_eq(e->provider, provider);
+    ck_assert(e->at == t);
+    ck_assert_str_eq(e->detail, detail);
+}
+
+static apr_time_t last_used(sm_directory_t *d, const char *person, const sm_identity_t *id)
+{
+    apr_array_header_t *ids = NULL;
+    int i;
+
+    ck_assert_int_eq(d->list(d->baton, P, person, &ids), APR_SUCCESS);
+    for (i = 0; i < ids->nelts; i++) {
+        const sm_linked_identity_t *li = &APR_ARRAY_IDX(ids, i, sm_linked_identity_t);
+        if (strcmp(li->id.provider, id->provider) == 0 && strcmp(li->id.subject, id->subject) == 0)
+            return li->last_used;
+    }
+    ck_abort_msg("%s is not linked", id->subject);
+    return 0;
+}
+
+START_TEST(record_login)
+{
+    sm_directory_t *d = df_open(P);
+    const char *alice = NULL, *bob = NULL, *json = NULL;
+    apr_time_t at = 0, t1 = T0 + apr_time_from_sec(100), t2 = T0 + apr_time_from_sec(200);
+
+    ck_assert_int_eq(d->link(d->baton, P, &UNIV_A, true, NULL, T0, &alice), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &LINE_A, false, alice, T0, NULL), APR_SUCCESS);
+    ck_assert_int_eq(d->link(d->baton, P, &GOOG_A, false, NULL, T0, &bob), APR_SUCCESS);
+
+    /* an SNS login: last_used and the event, no attributes */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &LINE_A, NULL, t1), APR_SUCCESS);
+    ck_assert(last_used(d, alice, &LINE_A) == t1);
+    ck_assert(last_used(d, alice, &UNIV_A) == T0);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_NOTFOUND);
+    last_login_event(d, 4, alice, "line", t1, "{\"org\":false}");
+
+    /* an organisational login saves the attributes too */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &UNIV_A, "{\"eppn\":\"a\"}", t2),
+                     APR_SUCCESS);
+    ck_assert(last_used(d, alice, &UNIV_A) == t2);
+    ck_assert(last_used(d, alice, &LINE_A) == t1);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert(at == t2);
+    last_login_event(d, 5, alice, "univ", t2, "{\"org\":true}");
+
+    /* a later login without attributes leaves them as they were */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &LINE_A, NULL, t2 + apr_time_from_sec(1)),
+                     APR_SUCCESS);
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert(at == t2);
+    last_login_event(d, 6, alice, "line", t2 + apr_time_from_sec(1), "{\"org\":false}");
+
+    /* an identity of another person, or of none: NOTFOUND, and nothing changed */
+    ck_assert_int_eq(d->record_login(d->baton, P, alice, &GOOG_A, "{\"eppn\":\"b\"}", T0 + 1),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(d->record_login(d->baton, P, bob, &UNIV_A, "{\"eppn\":\"b\"}", T0 + 1),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(d->record_login(d->baton, P, "no-such-person", &LINE_A, NULL, T0 + 1),
+                     APR_NOTFOUND);
+    {
+        sm_identity_t none = {"line", "https://access.line.me", "U9999"};
+        ck_assert_int_eq(d->record_login(d->baton, P, alice, &none, "{}", T0 + 1), APR_NOTFOUND);
+    }
+    ck_assert(last_used(d, bob, &GOOG_A) == T0);
+    ck_assert(last_used(d, alice, &UNIV_A) == t2);
+    ck_assert(last_used(d, alice, &LINE_A) == t2 + apr_time_from_sec(1));
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, alice, &json, &at), APR_SUCCESS);
+    ck_assert_str_eq(json, "{\"eppn\":\"a\"}");
+    ck_assert_int_eq(d->load_org_attrs(d->baton, P, bob, &json, &at), APR_NOTFOUND);
+    last_login_event(d, 6, alice, "line", t2 + apr_time_from_sec(1), "{\"org\":false}");
+    /* bad input */
+    ck_assert_int_eq(d->record_login(d->baton, P, "", &LINE_A, NULL, T0), APR_EINVAL);
+    ck_assert_int_eq(d->record_login(d->baton, P, NULL, &LINE_A, NULL, T0), APR_EINVAL);
+}
+END_TEST
+
 static void add_common(TCase *tc)
 {
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, spec_parser);
     tcase_add_test(tc, schema_created);
     tcase_add_test(tc, link_find_list_unlink);
@@ -640,32 +526,27 @@ static void add_common(TCase *tc)
     tcase_add_test(tc, reopen_keeps_data);
     tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, newer_version_refused);
-    tcase_add_test(tc, race_two_links);
-    tcase_add_test(tc, concurrent_open_migrates_once);
     tcase_add_test(tc, org_attributes);
     tcase_add_test(tc, events_in_order);
+    tcase_add_test(tc, lookup_org_attrs);
+    tcase_add_test(tc, record_login);
+}
+
+static void add_sqlite(TCase *tc)
+{
+    tcase_add_test(tc, sqlite_file_0600);
+    tcase_add_test(tc, open_failures);
+}
+
+static void add_pg(TCase *tc)
+{
+    tcase_add_test(tc, pg_unreachable);
 }
 
 Suite *sm_suite_directory(void)
 {
     Suite *s = suite_create("directory");
-    TCase *tc = tcase_create("sqlite");
 
-    tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
-    tcase_add_checked_fixture(tc, sqlite_setup, dir_teardown);
-    add_common(tc);
-    tcase_add_test(tc, sqlite_file_0600);
-    tcase_add_test(tc, open_failures);
-    suite_add_tcase(s, tc);
-
-    pg_conninfo = getenv("SM_TEST_PGSQL");
-    if (pg_conninfo && *pg_conninfo) {
-        tc = tcase_create("pgsql");
-        tcase_add_checked_fixture(tc, sm_test_setup, sm_test_teardown);
-        tcase_add_checked_fixture(tc, pg_setup, dir_teardown);
-        add_common(tc);
-        tcase_add_test(tc, pg_unreachable);
-        suite_add_tcase(s, tc);
-    }
+    df_add_cases(s, add_common, add_sqlite, add_pg);
     return s;
 }
