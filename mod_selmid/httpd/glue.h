@@ -131,9 +131,9 @@ int sm_page_directory_down(request_rec *r);
 #define SM_LINK_COOKIE "selmid_link" /* the id of this browser's link in progress */
 /* rest: what follows "<SelmidPath>/link" ("", "/add", "/confirm", "/remove") */
 int sm_link_handler(request_rec *r, sm_srv_t *srv, const char *rest);
-/* The second login of a link in progress (from sm_login_complete). */
+/* The second login of a link in progress (from sm_login_complete); target: the login's. */
 int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *issuer,
-                         json_t *claims, const char *link);
+                         json_t *claims, const char *link, const char *target);
 /* A location with SelmidLinkRequired and a session without a person: off to the link page. */
 int sm_link_required(request_rec *r, const sm_srv_t *srv, const sm_session_t *s);
 

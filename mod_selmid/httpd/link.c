@@ -206,6 +206,7 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     const sm_provider_cfg_t *pc;
     sm_env_t *env = sm_env(r, srv);
     sm_link_tx_t *tx = NULL;
+    const char *back;
     sm_session_t *s;
     int status = OK;
 
@@ -234,21 +235,24 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM26034: link started from provider %s: login with provider %s", s->provider,
                   provider);
+    /* back to the confirmation in the language of this page */
+    back = sm_url_add_param(r->pool, link_url(r, srv, "/confirm"), "lang", sm_lang_tag(lang));
     if (sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH)
-        return sm_saml_start_login(r, srv, pc, link_url(r, srv, "/confirm"), true);
-    return sm_start_login(r, srv, provider, link_url(r, srv, "/confirm"), tx->id);
+        return sm_saml_start_login(r, srv, pc, back, true);
+    return sm_start_login(r, srv, provider, back, tx->id);
 }
 
 /* ---- the second login ----------------------------------------------------------------------- */
 
 int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, const char *issuer,
-                         json_t *claims, const char *link)
+                         json_t *claims, const char *link, const char *target)
 {
     sm_env_t *env = sm_env(r, srv);
     sm_lang_e lang = page_lang(r, NULL);
     const char *cookie =
         sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
     sm_link_tx_t *tx = NULL;
+    const char *confirm;
     apr_status_t rv;
 
     if (!cookie || !sm_ct_streq(cookie, link)) {
@@ -288,7 +292,13 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM26037: login with provider %s for a link succeeded: awaiting confirmation",
                   provider);
-    return sm_redirect(r, link_url(r, srv, "/confirm"));
+    /* the target link_add gave (the confirmation, with the page's language); anything else is
+     * replaced by the confirmation */
+    confirm = link_url(r, srv, "/confirm");
+    if (!target || strncmp(target, confirm, strlen(confirm)) != 0 ||
+        (target[strlen(confirm)] != '\0' && target[strlen(confirm)] != '?'))
+        target = confirm;
+    return sm_redirect(r, target);
 }
 
 /* ---- /link/confirm -------------------------------------------------------------------------- */

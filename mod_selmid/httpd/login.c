@@ -65,7 +65,7 @@ int sm_login_complete(request_rec *r, sm_srv_t *srv, const char *provider, const
     int status;
 
     if (link)
-        return sm_link_second_login(r, srv, provider, issuer, claims, link);
+        return sm_link_second_login(r, srv, provider, issuer, claims, link, target);
     if ((status = resolve(r, srv, provider, issuer, claims, &tmpl)) != OK)
         return status;
     rv = sm_session_create_from(sm_env(r, srv), &srv->keys, &srv->policy, &tmpl, &s);

@@ -138,7 +138,7 @@ def test_link_pages_in_chromium(stack, directory_db):
         # the confirmation page: both accounts, the confirm button, Cancel
         c = run["confirm"]
         check_page(c, lang, f"{lang} confirmation page")
-        assert c["status"] == 200 and c["url"] == base + "/selmid/link/confirm"
+        assert c["status"] == 200 and c["url"] == base + f"/selmid/link/confirm?lang={lang}"
         assert [h_["text"] for h_ in c["headings"]] == [t["confirm_title"]]
         assert c["items"] == [{"label": "LINE", "text": "LINE Alice LINE"},
                               {"label": "op", "text": f"op ({t['org']}) 山田 花子"}]

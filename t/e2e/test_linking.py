@@ -125,7 +125,7 @@ def test_relinking_to_another_person_is_refused(stack, directory_db):
     q.op_login(user="bob")
     r = q.start_add("line")
     flow = q.b.follow(None, first=r)  # LINE stand-in logs in alice again
-    assert flow.response.url.endswith("/selmid/link/confirm")
+    assert "/selmid/link/confirm?lang=" in flow.response.url
     mark = h.log_mark()
     r = q.post_form(flow.response, "/link/confirm")
     assert_denied(r, 409, "SM26040", h, mark, check="different persons")
@@ -144,7 +144,7 @@ def test_race_of_two_links_of_one_identity(stack, directory_db):
         q = Person(stack, stack.browser())
         q.op_login(user=user)
         flow = q.b.follow(None, first=q.start_add("line"))
-        assert flow.response.url.endswith("/selmid/link/confirm")
+        assert "/selmid/link/confirm?lang=" in flow.response.url
         people.append(q)
         pages.append(flow.response)
     results = [None, None]
@@ -239,7 +239,7 @@ def test_stale_logins_are_refused(stack, directory_db):
     flow = p.b.follow(None, first=r)
     assert flow.response.status_code == 200 and "you have logged in again" in flow.response.text
     flow = p.b.follow(None, user="alice", password="alice-password", first=p.start_add("op"))
-    assert flow.response.url.endswith("/link/confirm")
+    assert "/link/confirm?lang=" in flow.response.url
     h.set_clock_offset(180)
     r = p.post_form(flow.response, "/link/confirm")
     assert r.status_code in (400, 403), r.text
@@ -298,3 +298,16 @@ def test_directory_stopped_mid_run(stack, postgres, request):
         if not postgres.running():
             postgres.start()
         db.drop()
+
+
+def test_confirmation_keeps_the_language_chosen_on_the_link_page(stack, directory_db):
+    stack.httpd(linking_conf(stack, directory_db.directive))
+    p = Person(stack, stack.browser())
+    p.b.headers["Accept-Language"] = "ja"
+    p.line_login()
+    page = p.link_page(lang="en")
+    assert '<html lang="en">' in page.text
+    r = p.post_form(page, "/link/add", provider="op")
+    flow = p.b.follow(None, user="alice", password="alice-password", first=r)
+    assert flow.response.url.endswith("/selmid/link/confirm?lang=en")
+    assert '<html lang="en">' in flow.response.text and "Link the accounts" in flow.response.text

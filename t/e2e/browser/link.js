@@ -213,7 +213,7 @@ async function run(browser, cfg, lang, keyboard) {
   await page.fill('input[name=username]', cfg.username);
   await page.fill('input[name=password]', cfg.password);
   mark = log.length;
-  resp = await navigate(page, function (u) { return u.toString() === link + '/confirm'; },
+  resp = await navigate(page, function (u) { return u.toString().indexOf(link + '/confirm?lang=') === 0; },
     function () { return page.press('input[name=password]', 'Enter'); });
   out.confirm = await snapshot(page, resp, log, mark, shot('link-confirm'));
 
