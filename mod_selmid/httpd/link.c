@@ -211,8 +211,8 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
         return sm_link_message(r, HTTP_BAD_REQUEST, lang, SM_LM_NO_ORG);
     if (!fresh(srv, s))
         return relogin(r, srv, s, lang, target);
-    if (sm_link_tx_new(env, &srv->keys, s, sm_cfg_is_org_provider(srv->cfg, s->provider),
-                       provider, target, &tx) != APR_SUCCESS ||
+    if (sm_link_tx_new(env, &srv->keys, s, sm_cfg_is_org_provider(srv->cfg, s->provider), provider,
+                       target, &tx) != APR_SUCCESS ||
         sm_link_tx_save(env, &srv->keys, tx, sm_cfg_link_max_age(srv->cfg)) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30020: session store (%s) unreachable: cannot start a link",
@@ -235,8 +235,10 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
 {
     sm_env_t *env = sm_env(r, srv);
     sm_lang_e lang = page_lang(r, NULL);
-    const char *cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
-                                       SM_LINK_COOKIE);
+    const char *cookie =
+        sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
+    const char *session = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
+                                        sm_cfg_cookie_name(srv->cfg));
     sm_link_tx_t *tx = NULL;
     apr_status_t rv;
 
@@ -249,11 +251,20 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
     rv = sm_link_tx_load(env, &srv->keys, link, &tx);
     if (rv == APR_SUCCESS && (tx->has_b || strcmp(tx->want, provider) != 0))
         rv = APR_EINVAL;
+    /* the login joins the link only in the browser of the session that started it: a link
+     * cookie alone (planted in another browser) must not carry that browser's login into a link
+     * that its owner then confirms */
+    if (rv == APR_SUCCESS && !sm_link_tx_owned_by(r->pool, &srv->keys, tx, session)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM26120: a login for linking in a browser without the session that "
+                      "started the link: refused");
+        set_link_cookie(r, srv, NULL);
+        return sm_link_message(r, HTTP_BAD_REQUEST, lang, SM_LM_EXPIRED);
+    }
     if (rv != APR_SUCCESS) {
         if (rv != APR_NOTFOUND && rv != APR_EINVAL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                          "SM30020: session store (%s) unreachable: link denied",
-                          srv->store->name);
+                          "SM30020: session store (%s) unreachable: link denied", srv->store->name);
             return sm_page_store_down(r);
         }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -284,14 +295,14 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
 /* ---- /link/confirm -------------------------------------------------------------------------- */
 
 /* The link in progress of this browser, belonging to session s and complete; or a page. */
-static sm_link_tx_t *need_tx(request_rec *r, sm_srv_t *srv, const sm_session_t *s,
-                             sm_lang_e lang, int *status)
+static sm_link_tx_t *need_tx(request_rec *r, sm_srv_t *srv, const sm_session_t *s, sm_lang_e lang,
+                             int *status)
 {
-    const char *cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
-                                       SM_LINK_COOKIE);
+    const char *cookie =
+        sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
     sm_link_tx_t *tx = NULL;
-    apr_status_t rv = cookie ? sm_link_tx_load(sm_env(r, srv), &srv->keys, cookie, &tx)
-                             : APR_NOTFOUND;
+    apr_status_t rv =
+        cookie ? sm_link_tx_load(sm_env(r, srv), &srv->keys, cookie, &tx) : APR_NOTFOUND;
 
     if (rv == APR_SUCCESS && (!tx->has_b || !sm_link_tx_owned_by(r->pool, &srv->keys, tx, s->id)))
         rv = APR_EINVAL;
@@ -343,8 +354,8 @@ static apr_status_t renew_session(request_rec *r, sm_srv_t *srv, const sm_direct
     sm_session_t tmpl, *n = NULL;
     apr_status_t rv;
 
-    rv = sm_link_resolve_login(env, dir, sm_cfg_is_org_provider(srv->cfg, s->provider),
-                               s->provider, s->issuer, s->claims, &tmpl);
+    rv = sm_link_resolve_login(env, dir, sm_cfg_is_org_provider(srv->cfg, s->provider), s->provider,
+                               s->issuer, s->claims, &tmpl);
     if (rv != APR_SUCCESS)
         return rv;
     tmpl.created = s->created;

@@ -6,7 +6,7 @@ organisational login refreshes what the directory keeps.
 Every test runs on SQLite and on a real PostgreSQL (the directory_db fixture)."""
 import os
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 
@@ -146,6 +146,40 @@ def test_line_links_saml_anchor_and_gets_saml_attributes(stack, shib, directory_
     assert_same_but_per_login(linked, direct)
 
 
+def test_saml_import_for_linking_belongs_to_the_browser_and_session(stack, shib, directory_db):
+    db = directory_db
+    h = stack.httpd(saml_org_conf(stack, shib, db))
+    import_url = stack.url("/selmid/saml?provider=campus-saml&target=%2Fselmid%2Flink%2Fconfirm&link=1")
+    # no link in progress in this browser
+    b = stack.browser()
+    mark = h.log_mark()
+    r = b.follow(import_url).response
+    assert_denied(r, 400, "SM32012", h, mark)
+    assert not b.cookie("selmid_session")
+    # a link in progress of another browser: its cookie alone does not carry a login into it,
+    # with no session (a planted cookie) or with another session
+    p = Person(stack, stack.browser())
+    p.line_login()
+    started = p.start_add("campus-saml")
+    link_cookie = p.b.cookie("selmid_link")
+    assert started.status_code == 302 and link_cookie
+    other = Person(stack, stack.browser())
+    other.line_login()
+    for q in (stack.browser(), other.b):
+        q.cookies.set("selmid_link", link_cookie)
+        mark = h.log_mark()
+        r = q.follow(import_url).response
+        assert_denied(r, 400, "SM26120", h, mark)
+        assert "selmid_link=;" in r.headers.get("Set-Cookie", "")  # the planted cookie is dropped
+    assert_denied(p.b.get(stack.url("/selmid/link/confirm")), 400, "SM26038", h)
+    assert db.query("SELECT count(*) FROM identities") == [("0",)]
+    # the browser that started the link still completes it
+    page = p.b.follow(None, first=started).response
+    assert page.url.endswith("/selmid/link/confirm") and page.status_code == 200, page.text
+    assert p.post_form(page, "/link/confirm").status_code == 303
+    assert db.query("SELECT count(*) FROM identities") == [("2",)]
+
+
 def test_oidc_org_provider_in_shibboleth_mode(stack, directory_db):
     """A linked LINE login gives the OP's attributes through the built-in map, as the OP's own
     login at the same location: mail and eppn only from a verified address."""
@@ -197,3 +231,22 @@ def test_organisational_login_refreshes_the_attributes(stack, shib, directory_db
     # a live session keeps what it was given at its login (requests never read the directory)
     assert app_env(p.b.get(stack.url("/app/")))["affiliation"] == shib_join(ALICE_SAML["affiliation"])
     assert db.query("SELECT count(*) FROM events WHERE type = 'login'")[0][0] != "0"
+
+
+def test_oidc_login_for_linking_belongs_to_the_session_too(stack, directory_db):
+    """The OIDC callback of a login for linking, in a browser given the starting browser's state
+    and link cookies but not its session, is refused as well."""
+    h = stack.httpd(linking_conf(stack, directory_db.directive))
+    p = Person(stack, stack.browser())
+    p.line_login()
+    started = p.start_add("op")
+    assert started.status_code == 302
+    q = stack.browser()
+    for c in p.b.cookies:
+        if c.name != "selmid_session":
+            q.cookies.set_cookie(c)
+    assert q.cookie("selmid_link") and q.cookies_named("selmid_state_")
+    mark = h.log_mark()
+    r = q.follow(urljoin(started.url, started.headers["Location"]), user="alice", password="alice-password").response
+    assert_denied(r, 400, "SM26120", h, mark)
+    assert directory_db.query("SELECT count(*) FROM identities") == [("0",)]
