@@ -88,9 +88,15 @@ static sm_session_t *need_session(request_rec *r, sm_srv_t *srv, sm_lang_e lang,
                                        sm_cfg_cookie_name(srv->cfg));
     sm_sess_result_e res = sm_session_load(sm_env(r, srv), &srv->keys, &srv->policy, cookie, &s);
 
-    if (res == SM_SESS_OK)
+    if (res == SM_SESS_OK && sm_session_current(srv, s, NULL, NULL))
         return s;
-    if (res == SM_SESS_STORE) {
+    if (res == SM_SESS_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "SM26123: the session's provider %s, or the source of its organisational "
+                      "attributes, is not configured so any more: no session for linking",
+                      s->provider);
+        *status = sm_link_message(r, HTTP_UNAUTHORIZED, lang, SM_LM_NOT_LOGGED_IN);
+    } else if (res == SM_SESS_STORE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30020: session store (%s) unreachable: request denied", srv->store->name);
         *status = sm_page_store_down(r);

@@ -51,10 +51,10 @@ def shib(stack, standin_so):
     return s
 
 
-def saml_org_conf(stack, shib, db):
+def saml_org_conf(stack, shib, db, store="shm"):
     """campus-saml (the SAML stand-in) is the organisational provider; line an SNS one.
     /public: LINE (selmid mode); /app: LINE and the SAML provider in shibboleth mode."""
-    conf = stack.conf()
+    conf = stack.conf(store=store)
     shib.configure(conf)
     conf.providers["campus-saml"] = ["SelmidProviderType shibboleth", f"SelmidSAMLIdP {IDP}",
                                      "SelmidLoginURL /Shibboleth.sso/Login"]
@@ -85,8 +85,8 @@ def saml_link(p):
     return page
 
 
-def line_alice_linked_to_saml(stack, shib, db):
-    h = stack.httpd(saml_org_conf(stack, shib, db))
+def line_alice_linked_to_saml(stack, shib, db, conf=None):
+    h = stack.httpd(conf or saml_org_conf(stack, shib, db))
     p = Person(stack, stack.browser())
     env = app_env(p.line_login().response)
     assert env["REMOTE_USER"] == LINE_ALICE["sub"] and "SELMID_ORG_PROVIDER" not in env
@@ -250,3 +250,27 @@ def test_oidc_login_for_linking_belongs_to_the_session_too(stack, directory_db):
     r = q.follow(urljoin(started.url, started.headers["Location"]), user="alice", password="alice-password").response
     assert_denied(r, 400, "SM26120", h, mark)
     assert directory_db.query("SELECT count(*) FROM identities") == [("0",)]
+
+
+def test_idp_no_longer_trusted(stack, shib, directory_db):
+    """The SAML IdP that anchors a person is removed from SelmidSAMLIdP: a live linked session
+    counts as none, the link pages do not take it, and a new LINE login gets its own claims only
+    (the person's attributes came from that IdP)."""
+    db = directory_db
+    conf = saml_org_conf(stack, shib, db, store="memcached")
+    h, p = line_alice_linked_to_saml(stack, shib, db, conf)
+    assert app_env(p.b.get(stack.url("/public/")))["SELMID_ORG_PROVIDER"] == "campus-saml"
+    h.stop()
+    conf.providers["campus-saml"] = ["SelmidProviderType shibboleth",
+                                     "SelmidSAMLIdP https://idp.other.example.org/idp/shibboleth",
+                                     "SelmidLoginURL /Shibboleth.sso/Login"]
+    h = stack.httpd(conf)
+    mark = h.log_mark()
+    r = p.b.get(stack.url("/public/"))
+    assert r.status_code == 302 and r.headers["Location"].startswith("/selmid/login?provider=line")
+    h.wait_log("SM26121", mark)
+    assert_denied(p.link_page(), 401, "SM26123", h, mark)
+    env = app_env(Person(stack, stack.browser()).line_login().response)
+    assert env["REMOTE_USER"] == LINE_ALICE["sub"] and "SELMID_ORG_PROVIDER" not in env
+    h.wait_log("SM26122", mark)
+    assert db.query("SELECT count(*) FROM identities") == [("2",)]  # the links themselves stay
