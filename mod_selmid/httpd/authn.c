@@ -184,31 +184,66 @@ static int unauthenticated(request_rec *r, const sm_srv_t *srv, const sm_dir_cfg
                            sm_chooser_hint_cookie(r, d), -1);
 }
 
+/* Whether issuer is the provider's as configured now: a SAML provider's IdP must be one of its
+ * SelmidSAMLIdP (then *idp_refused is set when not), another provider's issuer its own. */
+static bool issuer_current(const sm_provider_cfg_t *pc, const char *issuer, bool *idp_refused)
+{
+    if (sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH) {
+        if (sm_cfg_provider_saml_idp_ok(pc, issuer))
+            return true;
+        if (idp_refused)
+            *idp_refused = true;
+        return false;
+    }
+    return issuer &&
+           strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", issuer) == 0;
+}
+
+bool sm_org_source_current(const sm_srv_t *srv, const char *org_provider, const char *org_issuer)
+{
+    const sm_provider_cfg_t *pc =
+        org_provider ? apr_hash_get(srv->cfg->providers, org_provider, APR_HASH_KEY_STRING) : NULL;
+
+    return pc && sm_cfg_is_org_provider(srv->cfg, org_provider) &&
+           issuer_current(pc, org_issuer, NULL);
+}
+
+bool sm_session_current(const sm_srv_t *srv, const sm_session_t *s, bool *idp_refused,
+                        bool *org_refused)
+{
+    const sm_provider_cfg_t *pc =
+        apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
+
+    if (idp_refused)
+        *idp_refused = false;
+    if (org_refused)
+        *org_refused = false;
+    if (!pc || !issuer_current(pc, s->issuer, idp_refused))
+        return false;
+    if (s->org_provider && !sm_org_source_current(srv, s->org_provider, s->org_issuer)) {
+        if (org_refused)
+            *org_refused = true;
+        return false;
+    }
+    return true;
+}
+
 /* The session's provider is one this location accepts, and it is the same provider (issuer)
  * in this server's configuration: a virtual host may define another provider of that name. A
  * SAML session (SelmidProviderType shibboleth) carries its IdP's entityID as issuer: it must be
  * one of the provider's SelmidSAMLIdP (the list may have changed since the import); then
- * *idp_refused is set. */
+ * *idp_refused is set. A linked session's organisational attributes must still come from an
+ * organisational provider and issuer of this configuration; else *org_refused is set. */
 static bool provider_accepted(const sm_srv_t *srv, const sm_dir_cfg_t *d, const sm_session_t *s,
-                              bool *idp_refused)
+                              bool *idp_refused, bool *org_refused)
 {
     const sm_provider_cfg_t *pc =
         apr_hash_get(srv->cfg->providers, s->provider, APR_HASH_KEY_STRING);
     const char *provider = s->provider;
     int i;
 
-    *idp_refused = false;
-    if (!pc)
+    if (!sm_session_current(srv, s, idp_refused, org_refused))
         return false;
-    if (sm_cfg_provider_type(pc) == SM_PT_SHIBBOLETH) {
-        if (!sm_cfg_provider_saml_idp_ok(pc, s->issuer)) {
-            *idp_refused = true;
-            return false;
-        }
-    } else if (strcmp(sm_cfg_provider_issuer(pc) ? sm_cfg_provider_issuer(pc) : "", s->issuer) !=
-               0) {
-        return false;
-    }
     if (!d->providers)
         return sm_cfg_provider_default_accepted(pc);
     for (i = 0; i < d->providers->nelts; i++)
@@ -226,7 +261,7 @@ int sm_check_authn(request_rec *r)
     sm_env_t *env;
     const char *cookie;
     sm_sess_result_e res;
-    bool idp_refused = false;
+    bool idp_refused = false, org_refused = false;
 
     if (!is_ours(r))
         return DECLINED;
@@ -241,7 +276,8 @@ int sm_check_authn(request_rec *r)
                              "The login service is not configured.");
     }
     if (r->main && sm_req(r->main)->session &&
-        provider_accepted(srv, d, sm_req(r->main)->session, &idp_refused)) { /* a subrequest */
+        provider_accepted(srv, d, sm_req(r->main)->session, &idp_refused,
+                          &org_refused)) { /* a subrequest */
         rq->session = sm_req(r->main)->session;
         return export_identity(r, d, rq->session);
     }
@@ -249,9 +285,15 @@ int sm_check_authn(request_rec *r)
     cookie = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
                            sm_cfg_cookie_name(srv->cfg));
     res = sm_session_load(env, &srv->keys, &srv->policy, cookie, &s);
-    if (res == SM_SESS_OK && !provider_accepted(srv, d, s, &idp_refused)) {
+    if (res == SM_SESS_OK && !provider_accepted(srv, d, s, &idp_refused, &org_refused)) {
         /* a session from a provider this location does not accept counts as none here */
-        if (idp_refused)
+        if (org_refused)
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                          "SM26121: the session's organisational attributes come from provider "
+                          "%s, no longer an organisational provider with that issuer "
+                          "(SelmidOrgProvider, SelmidSAMLIdP): no session here",
+                          s->org_provider);
+        else if (idp_refused)
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "SM32011: the session's identity provider %s is not one of provider "
                           "%s (SelmidSAMLIdP): no session here",

@@ -96,6 +96,15 @@ int sm_fixups(request_rec *r);
 void sm_register_authz(apr_pool_t *p);
 /* Removes spoofable incoming names for this location (idempotent per request). */
 void sm_scrub(request_rec *r, const sm_dir_cfg_t *d);
+/* Whether a session still stands on this configuration: its provider is configured with the
+ * session's issuer (a SAML one: the IdP is one of its SelmidSAMLIdP; else *idp_refused), and the
+ * source of a linked session's organisational attributes is still an organisational provider
+ * with that issuer (else *org_refused). Either flag may be NULL. */
+bool sm_session_current(const sm_srv_t *srv, const sm_session_t *s, bool *idp_refused,
+                        bool *org_refused);
+/* Whether org_provider is an organisational provider (SelmidOrgProvider) whose issuer (a SAML
+ * provider: one of whose IdPs) is org_issuer now. */
+bool sm_org_source_current(const sm_srv_t *srv, const char *org_provider, const char *org_issuer);
 
 /* directory.c: the directory (SelmidDirectory) of servers that link accounts. */
 /* Parent, at start-up: parses the default spec, creates/migrates each directory once. A newer

@@ -88,9 +88,15 @@ static sm_session_t *need_session(request_rec *r, sm_srv_t *srv, sm_lang_e lang,
                                        sm_cfg_cookie_name(srv->cfg));
     sm_sess_result_e res = sm_session_load(sm_env(r, srv), &srv->keys, &srv->policy, cookie, &s);
 
-    if (res == SM_SESS_OK)
+    if (res == SM_SESS_OK && sm_session_current(srv, s, NULL, NULL))
         return s;
-    if (res == SM_SESS_STORE) {
+    if (res == SM_SESS_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "SM26123: the session's provider %s, or the source of its organisational "
+                      "attributes, is not configured so any more: no session for linking",
+                      s->provider);
+        *status = sm_link_message(r, HTTP_UNAUTHORIZED, lang, SM_LM_NOT_LOGGED_IN);
+    } else if (res == SM_SESS_STORE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM30020: session store (%s) unreachable: request denied", srv->store->name);
         *status = sm_page_store_down(r);
@@ -251,6 +257,8 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
     sm_lang_e lang = page_lang(r, NULL);
     const char *cookie =
         sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
+    const char *session = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"),
+                                        sm_cfg_cookie_name(srv->cfg));
     sm_link_tx_t *tx = NULL;
     const char *confirm;
     apr_status_t rv;
@@ -264,6 +272,16 @@ int sm_link_second_login(request_rec *r, sm_srv_t *srv, const char *provider, co
     rv = sm_link_tx_load(env, &srv->keys, link, &tx);
     if (rv == APR_SUCCESS && (tx->has_b || strcmp(tx->want, provider) != 0))
         rv = APR_EINVAL;
+    /* the login joins the link only in the browser of the session that started it: a link
+     * cookie alone (planted in another browser) must not carry that browser's login into a link
+     * that its owner then confirms */
+    if (rv == APR_SUCCESS && !sm_link_tx_owned_by(r->pool, &srv->keys, tx, session)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "SM26120: a login for linking in a browser without the session that "
+                      "started the link: refused");
+        set_link_cookie(r, srv, NULL);
+        return sm_link_message(r, HTTP_BAD_REQUEST, lang, SM_LM_EXPIRED);
+    }
     if (rv != APR_SUCCESS) {
         if (rv != APR_NOTFOUND && rv != APR_EINVAL) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,

@@ -36,6 +36,22 @@ static int resolve(request_rec *r, const sm_srv_t *srv, const char *provider, co
         return OK;
     if ((dir = sm_directory_get(r, srv)))
         rv = sm_link_resolve_login(sm_env(r, srv), dir, org, provider, issuer, claims, tmpl);
+    if (rv == APR_SUCCESS && !org && tmpl->org_provider &&
+        !sm_org_source_current(srv, tmpl->org_provider, tmpl->org_issuer)) {
+        /* attributes captured from a provider or IdP the organisation no longer trusts: the
+         * login counts as not linked (SelmidLinkRequired sends it to link a current one) */
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "SM26122: provider %s: the person's organisational attributes come from "
+                      "provider %s, no longer an organisational provider with that issuer: the "
+                      "login gets its own claims and no person",
+                      provider, tmpl->org_provider);
+        memset(tmpl, 0, sizeof(*tmpl));
+        tmpl->provider = provider;
+        tmpl->issuer = issuer;
+        tmpl->claims = claims;
+        tmpl->sub = sm_json_str(r->pool, claims, "sub");
+        return OK;
+    }
     if (rv == APR_SUCCESS)
         return OK;
     if (org) {
