@@ -77,10 +77,10 @@ def saml_link(p):
     assert loc.path == "/Shibboleth.sso/Login"
     back = urlsplit(parse_qs(loc.query)["target"][0])
     assert back.path == "/selmid/saml"
-    assert parse_qs(back.query) == {"provider": ["campus-saml"], "target": ["/selmid/link/confirm"],
+    assert parse_qs(back.query) == {"provider": ["campus-saml"], "target": ["/selmid/link/confirm?lang=en"],
                                     "link": ["1"]}
     page = p.b.follow(None, first=r).response
-    assert page.status_code == 200 and page.url.endswith("/selmid/link/confirm"), \
+    assert page.status_code == 200 and page.url.endswith("/selmid/link/confirm?lang=en"), \
         f"{page.status_code} {page.url}\n{page.text[:2000]}"
     return page
 
@@ -175,7 +175,7 @@ def test_saml_import_for_linking_belongs_to_the_browser_and_session(stack, shib,
     assert db.query("SELECT count(*) FROM identities") == [("0",)]
     # the browser that started the link still completes it
     page = p.b.follow(None, first=started).response
-    assert page.url.endswith("/selmid/link/confirm") and page.status_code == 200, page.text
+    assert page.url.endswith("/selmid/link/confirm?lang=en") and page.status_code == 200, page.text
     assert p.post_form(page, "/link/confirm").status_code == 303
     assert db.query("SELECT count(*) FROM identities") == [("2",)]
 
