@@ -113,6 +113,8 @@ const char *sm_jwt_result_str(sm_jwt_result_e r)
         return "nonce";
     case SM_JWT_SUB:
         return "subject";
+    case SM_JWT_AUTH_TIME:
+        return "authentication time";
     }
     return "unknown";
 }
@@ -479,6 +481,22 @@ static sm_jwt_result_e check_times(jwt_ctx_t *c, const json_t *claims,
     if (expect->max_age > 0 && expect->now - iat > expect->max_age + skew) {
         c->detail = "iat older than the maximum age";
         return SM_JWT_IAT;
+    }
+    if (expect->auth_max_age > 0) {
+        const json_t *v = json_object_get(claims, "auth_time");
+        apr_time_t at;
+        if (!v) {
+            c->detail = "auth_time missing although max_age was sent";
+            return expect->auth_time_required ? SM_JWT_AUTH_TIME : SM_JWT_OK;
+        }
+        if (!claim_time(v, &at) || at > expect->now + skew) {
+            c->detail = "auth_time not a number or in the future";
+            return SM_JWT_AUTH_TIME;
+        }
+        if (expect->now - at > expect->auth_max_age + skew) {
+            c->detail = "the authentication is older than max_age";
+            return SM_JWT_AUTH_TIME;
+        }
     }
     return SM_JWT_OK;
 }

@@ -33,6 +33,11 @@ typedef struct sm_jwt_expect_t {
     apr_time_t now;
     apr_interval_time_t skew;    /* allowed clock skew */
     apr_interval_time_t max_age; /* iat no older than this (plus skew); 0: no limit */
+    /* max_age sent with the authentication request: auth_time, when present, must be no older
+     * than this (plus skew); 0: no limit. auth_time_required: absent is refused (OIDC Core
+     * 3.1.2.1: an OP that honours max_age returns auth_time). */
+    apr_interval_time_t auth_max_age;
+    bool auth_time_required;
 } sm_jwt_expect_t;
 
 typedef enum {
@@ -47,7 +52,8 @@ typedef enum {
     SM_JWT_EXP,
     SM_JWT_IAT,
     SM_JWT_NONCE,
-    SM_JWT_SUB, /* sub missing or not a non-empty string */
+    SM_JWT_SUB,       /* sub missing or not a non-empty string */
+    SM_JWT_AUTH_TIME, /* the authentication is older than the max_age asked for */
 } sm_jwt_result_e;
 
 const char *sm_jwt_result_str(sm_jwt_result_e r);

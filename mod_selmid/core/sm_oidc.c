@@ -41,6 +41,10 @@ char *sm_oidc_auth_url(apr_pool_t *p, const sm_op_meta_t *meta, const sm_provide
         u = sm_url_add_param(p, u, "bot_prompt",
                              cfg->line_bot_prompt == SM_LINE_BOT_AGGRESSIVE ? "aggressive"
                                                                             : "normal");
+    /* a fresh authentication (linking): Facebook's OAuth dialog has no max_age */
+    if (st->max_age > 0 && type != SM_PT_FACEBOOK)
+        u = sm_url_add_param(p, u, "max_age",
+                             apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(st->max_age)));
     if (type == SM_PT_GOOGLE && cfg->allowed_domains && cfg->allowed_domains->nelts == 1)
         u = sm_url_add_param(p, u, "hd", APR_ARRAY_IDX(cfg->allowed_domains, 0, const char *));
     return u;
@@ -301,6 +305,9 @@ sm_cb_result_e sm_oidc_handle_response(const sm_env_t *env, sm_provider_rt_t *rt
     ex.now = sm_now(env);
     ex.skew = skew;
     ex.max_age = 0;
+    ex.auth_max_age = st->max_age;
+    /* an OpenID Provider that honours max_age returns auth_time; the SNS do when they have it */
+    ex.auth_time_required = type == SM_PT_OIDC;
     /* an HS256 token (LINE web login) is keyed with the channel secret: no JWKS needed */
     if (!((ex.algs & SM_ALG_HS256) && header_alg_hs256(p, id_token)) &&
         sm_provider_jwks(env, rt, false, &jwks) != APR_SUCCESS) {

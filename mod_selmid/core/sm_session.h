@@ -104,6 +104,7 @@ typedef struct sm_login_state_t {
     const char *target;   /* local path to return to */
     const char *link;     /* a login for linking: its link transaction's id (sm_link_tx.h);
                            * NULL for a normal login */
+    apr_interval_time_t max_age; /* sent as max_age (a fresh authentication), 0: none */
     apr_time_t created;
 } sm_login_state_t;
 

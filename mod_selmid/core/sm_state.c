@@ -43,7 +43,10 @@ char *sm_state_seal(const sm_env_t *env, const sm_keys_t *keys, const sm_login_s
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "s", st->state, "n", st->nonce, "v",
                   st->verifier, "p", st->provider, "t", st->target, "c", (json_int_t)st->created);
-    if (j && st->link && json_object_set_new(j, "l", json_string(st->link)) != 0) {
+    if (j && ((st->link && json_object_set_new(j, "l", json_string(st->link)) != 0) ||
+              (st->max_age > 0 &&
+               json_object_set_new(j, "m", json_integer((json_int_t)apr_time_sec(st->max_age))) !=
+                   0))) {
         json_decref(j);
         j = NULL;
     }
@@ -84,6 +87,10 @@ apr_status_t sm_state_open(const sm_env_t *env, const sm_keys_t *keys, const cha
     st->provider = sm_json_str(p, j, "p");
     st->target = sm_json_str(p, j, "t");
     st->link = sm_json_str(p, j, "l");
+    if (json_is_integer(json_object_get(j, "m")) &&
+        json_integer_value(json_object_get(j, "m")) > 0 &&
+        json_integer_value(json_object_get(j, "m")) <= 86400)
+        st->max_age = apr_time_from_sec(json_integer_value(json_object_get(j, "m")));
     c = json_object_get(j, "c");
     if (!st->state || !st->nonce || !st->verifier || !st->provider || !st->target ||
         !json_is_integer(c))

@@ -87,7 +87,8 @@ int sm_start_login(request_rec *r, sm_srv_t *srv, const char *provider, const ch
                              "The identity provider cannot be reached. Please try again later.");
     }
     if (sm_state_new(env, provider, target, &st) != APR_SUCCESS ||
-        !(st->link = link, sealed = sm_state_seal(env, &srv->keys, st))) {
+        !(st->link = link, st->max_age = link ? sm_cfg_link_max_age(srv->cfg) : 0,
+          sealed = sm_state_seal(env, &srv->keys, st))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "SM30050: cannot create a login state");
         return sm_page_error(r, HTTP_INTERNAL_SERVER_ERROR, "Login unavailable",
                              "The login could not be started.");

@@ -192,7 +192,10 @@ static int link_page(request_rec *r, sm_srv_t *srv, apr_table_t *q)
         for (k = 0; k < v.accounts->nelts; k++)
             if (strcmp(APR_ARRAY_IDX(v.accounts, k, sm_linked_identity_t).id.provider, n) == 0)
                 held = true;
-        if (held)
+        /* a form_post provider (Apple) answers with a cross-site POST, which does not carry the
+         * session cookie that the second login must come with: link it the other way round */
+        if (held || sm_cfg_profile(apr_hash_get(srv->cfg->providers, n, APR_HASH_KEY_STRING))
+                        ->form_post)
             continue;
         if (!s->person && !sm_cfg_is_org_provider(srv->cfg, s->provider) &&
             !sm_cfg_is_org_provider(srv->cfg, n))
@@ -219,7 +222,7 @@ static int link_add(request_rec *r, sm_srv_t *srv, apr_table_t *f)
     if (!(s = need_form_session(r, srv, f, lang, &status)))
         return status;
     pc = provider ? apr_hash_get(srv->cfg->providers, provider, APR_HASH_KEY_STRING) : NULL;
-    if (!pc || strcmp(provider, s->provider) == 0) {
+    if (!pc || strcmp(provider, s->provider) == 0 || sm_cfg_profile(pc)->form_post) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "SM26033: link: no such provider to add, or the session's own");
         return sm_link_message(r, HTTP_BAD_REQUEST, lang, SM_LM_BAD_PROVIDER);

@@ -7,6 +7,7 @@
  * during mod_selmid's own authentication of the same request. */
 #include "glue.h"
 #include "sm_cookie.h"
+#include "sm_link.h"
 #include "sm_saml.h"
 #include "sm_url.h"
 
@@ -30,7 +31,12 @@ int sm_saml_start_login(request_rec *r, const sm_srv_t *srv, const sm_provider_c
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "SM32001: SAML login for provider %s started at %s (returns through %s)",
                   pc->name, login, import);
-    return sm_redirect(r, sm_url_add_param(r->pool, login, "target", back));
+    /* linking needs a fresh authentication: ask the IdP for one (mod_shib's SessionInitiator
+     * takes forceAuthn; the import checks Shib-Authentication-Instant as well) */
+    return sm_redirect(r, link ? sm_url_add_param(r->pool,
+                                                  sm_url_add_param(r->pool, login, "target", back),
+                                                  "forceAuthn", "true")
+                               : sm_url_add_param(r->pool, login, "target", back));
 }
 
 static const char *env_get(void *baton, const char *name)
@@ -107,6 +113,18 @@ int sm_saml_import_handler(request_rec *r)
                   ap_escape_logitem(r->pool, idp));
     link = apr_table_get(q, "link");
     if (link) {
+        json_t *at = json_object_get(claims, "auth_time");
+        if (json_is_integer(at) &&
+            apr_time_now() - apr_time_from_sec(json_integer_value(at)) >
+                sm_cfg_link_max_age(srv->cfg) + sm_cfg_skew(srv->cfg)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "SM32013: SAML login for linking refused: its authentication "
+                          "(Shib-Authentication-Instant) is older than SelmidLinkMaxAge");
+            return sm_link_message(r, HTTP_FORBIDDEN,
+                                   sm_lang_negotiate(apr_table_get(r->headers_in,
+                                                                   "Accept-Language")),
+                                   SM_LM_RESULT_BASE + SM_LINK_STALE);
+        }
         link = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
         if (!link) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

@@ -18,7 +18,10 @@ def test_link_line_to_university_account_and_login_with_line(stack, directory_db
     env = app_env(p.line_login().response)
     assert env["REMOTE_USER"] == LINE_ALICE["sub"]
     assert "SELMID_ORG_PROVIDER" not in env
-    r = p.add("op", user="alice")
+    r = p.start_add("op")
+    assert r.status_code == 302 and "max_age=600" in r.headers["Location"]  # a fresh authentication
+    flow = p.b.follow(None, user="alice", password="alice-password", first=r)
+    r = p.post_form(flow.response, "/link/confirm")
     assert r.status_code == 303, r.text
     assert "notice=linked" in r.headers["Location"]
     env = app_env(p.b.get(stack.url("/public/")))

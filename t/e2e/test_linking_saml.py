@@ -75,6 +75,7 @@ def saml_link(p):
     assert r.status_code == 302, r.text
     loc = urlsplit(r.headers["Location"])
     assert loc.path == "/Shibboleth.sso/Login"
+    assert parse_qs(loc.query)["forceAuthn"] == ["true"]  # linking asks the IdP for a fresh login
     back = urlsplit(parse_qs(loc.query)["target"][0])
     assert back.path == "/selmid/saml"
     assert parse_qs(back.query) == {"provider": ["campus-saml"], "target": ["/selmid/link/confirm?lang=en"],
@@ -274,3 +275,26 @@ def test_idp_no_longer_trusted(stack, shib, directory_db):
     assert env["REMOTE_USER"] == LINE_ALICE["sub"] and "SELMID_ORG_PROVIDER" not in env
     h.wait_log("SM26122", mark)
     assert db.query("SELECT count(*) FROM identities") == [("2",)]  # the links themselves stay
+
+
+def test_saml_login_for_linking_must_be_recent(stack, shib, directory_db):
+    """The SAML session's Shib-Authentication-Instant is older than SelmidLinkMaxAge (an IdP that
+    ignored forceAuthn): refused, nothing linked."""
+    h = stack.httpd(saml_org_conf(stack, shib, directory_db))
+    p = Person(stack, stack.browser())
+    p.line_login()
+    r = p.start_add("campus-saml")
+    flow = p.b.follow(None, first=r, stop=lambda u: urlsplit(u).path == "/selmid/saml")
+    assert flow.pending, flow.response.text[:500]
+    sessions = os.path.join(shib.dir, "sessions")
+    for name in os.listdir(sessions):
+        path = os.path.join(sessions, name)
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(re.sub(r"@instant\t[^\n]*", "@instant\t2020-01-01T00:00:00Z", text))
+    mark = h.log_mark()
+    r = p.b.get(flow.pending)
+    assert_denied(r, 403, "SM32013", h, mark)
+    assert "too old" in r.text
+    assert directory_db.query("SELECT count(*) FROM identities") == [("0",)]

@@ -170,6 +170,15 @@ START_TEST(auth_url)
     ck_assert_str_eq(apr_table_get(q, "code_challenge_method"), "S256");
     ck_assert_str_eq(apr_table_get(q, "code_challenge"), sm_pkce_challenge(P, st->verifier));
     ck_assert_ptr_null(strstr(u, st->verifier));
+    ck_assert_ptr_null(apr_table_get(q, "max_age"));
+    /* a login for linking asks for a fresh authentication */
+    st->max_age = apr_time_from_sec(600);
+    u = sm_oidc_auth_url(P, meta, cfg, REDIRECT, st);
+    st->max_age = 0;
+    ck_assert_int_eq(
+        sm_url_parse_form(P, strchr(u, '?') + 1, strlen(strchr(u, '?') + 1), true, 20, &q, &err),
+        0);
+    ck_assert_str_eq(apr_table_get(q, "max_age"), "600");
 }
 END_TEST
 

@@ -603,6 +603,35 @@ START_TEST(test_iat)
 }
 END_TEST
 
+/* max_age sent (linking): auth_time no older than it (plus skew); required for OpenID Providers */
+START_TEST(test_auth_time)
+{
+    sm_jwt_expect_t e = std_expect();
+    json_t *c = std_claims();
+
+    e.auth_max_age = apr_time_from_sec(600);
+    json_object_set_new(c, "auth_time", json_integer(NOW_S - 100));
+    check(rs(c), std_jwks(), &e, SM_JWT_OK);
+    json_object_set_new(c, "auth_time", json_integer(NOW_S - 650)); /* within the 60 s skew */
+    check(rs(c), std_jwks(), &e, SM_JWT_OK);
+    json_object_set_new(c, "auth_time", json_integer(NOW_S - 700));
+    check(rs(c), std_jwks(), &e, SM_JWT_AUTH_TIME);
+    json_object_set_new(c, "auth_time", json_integer(NOW_S + 120));
+    check(rs(c), std_jwks(), &e, SM_JWT_AUTH_TIME);
+    json_object_set_new(c, "auth_time", json_string("recently"));
+    check(rs(c), std_jwks(), &e, SM_JWT_AUTH_TIME);
+    json_object_del(c, "auth_time");
+    check(rs(c), std_jwks(), &e, SM_JWT_OK); /* an SNS that does not send it */
+    e.auth_time_required = true;
+    check(rs(c), std_jwks(), &e, SM_JWT_AUTH_TIME);
+    /* without max_age, an old authentication is fine */
+    e.auth_max_age = 0;
+    json_object_set_new(c, "auth_time", json_integer(NOW_S - 100000));
+    check(rs(c), std_jwks(), &e, SM_JWT_OK);
+    ck_assert_str_eq(sm_jwt_result_str(SM_JWT_AUTH_TIME), "authentication time");
+}
+END_TEST
+
 START_TEST(test_nonce)
 {
     sm_jwt_expect_t e = std_expect();
@@ -697,6 +726,7 @@ Suite *sm_suite_jwt(void)
     tcase_add_test(tc, test_aud_azp);
     tcase_add_test(tc, test_exp);
     tcase_add_test(tc, test_iat);
+    tcase_add_test(tc, test_auth_time);
     tcase_add_test(tc, test_nonce);
     tcase_add_test(tc, test_sub);
     tcase_add_test(tc, test_alg_bits);

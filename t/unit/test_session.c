@@ -338,6 +338,15 @@ START_TEST(state_round_trip)
     ck_assert_str_eq(o->verifier, st->verifier);
     ck_assert_str_eq(o->target, "/app?x=1");
     ck_assert_str_eq(o->provider, "campus");
+    ck_assert_ptr_null(o->link);
+    ck_assert_int_eq(o->max_age, 0);
+    /* a login for linking carries its link in progress and the max_age it asked for */
+    st->link = "L1nk-in-progress";
+    st->max_age = apr_time_from_sec(600);
+    sealed = sm_state_seal(&fe.env, &keys, st);
+    ck_assert_int_eq(sm_state_open(&fe.env, &keys, sealed, st->state, &o, &why), 0);
+    ck_assert_str_eq(o->link, "L1nk-in-progress");
+    ck_assert_int_eq(o->max_age, apr_time_from_sec(600));
 }
 END_TEST
 
