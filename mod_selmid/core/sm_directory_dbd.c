@@ -93,9 +93,6 @@ static const struct {
     const char *label;
     const char *sql;
 } stmts[ST_COUNT] = {
-    [ST_FIND] = {"sm_find",
-                 "SELECT person_id FROM identities WHERE provider = %s AND issuer = %s AND "
-                 "subject = %s"},
     [ST_PERSON_NEW] = {"sm_person_new",
                        "INSERT INTO persons (id, created_at) VALUES (%s, CAST(%s AS BIGINT))"},
     [ST_PERSON_EXISTS] = {"sm_person_exists", "SELECT id FROM persons WHERE id = %s"},

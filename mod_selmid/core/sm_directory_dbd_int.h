@@ -20,7 +20,6 @@ struct sm_dir_dbd_cfg_t {
 
 /* The prepared statements, by label index (texts in sm_directory_dbd.c). */
 enum {
-    ST_FIND,
     ST_PERSON_NEW,
     ST_PERSON_EXISTS,
     ST_LINK,

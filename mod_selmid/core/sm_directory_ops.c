@@ -12,39 +12,6 @@ static bool identity_ok(const sm_identity_t *id)
            strlen(id->issuer) <= SM_DIR_ID_MAX && strlen(id->subject) <= SM_DIR_ID_MAX;
 }
 
-static apr_status_t dir_find(void *baton, apr_pool_t *p, const sm_identity_t *id,
-                             const char **person)
-{
-    dir_t *d = baton;
-    conn_t *c = NULL;
-    apr_array_header_t *rows = NULL;
-    apr_status_t rv;
-    int rc;
-
-    *person = NULL;
-    if (!identity_ok(id))
-        return APR_EINVAL;
-    if ((rv = sm_dbd_acquire(d, &c)) != APR_SUCCESS)
-        return rv;
-    {
-        const char *args[] = {id->provider, id->issuer, id->subject, NULL};
-        rc = sm_dbd_select_rows(d, c, p, ST_FIND, 1, &rows, args);
-    }
-    if (rc != 0) {
-        sm_dbd_log_fail(d, c, "find", rc);
-        rv = APR_EGENERAL;
-        goto leave;
-    }
-    if (rows->nelts == 0) {
-        rv = APR_NOTFOUND;
-        goto leave;
-    }
-    *person = APR_ARRAY_IDX(rows, 0, const char **)[0];
-leave:
-    sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
-    return rv;
-}
-
 static apr_status_t dir_link(void *baton, apr_pool_t *p, const sm_identity_t *id, bool org,
                              const char *person, apr_time_t now, const char **person_out)
 {
@@ -410,6 +377,14 @@ static apr_status_t dir_lookup(void *baton, apr_pool_t *p, const sm_identity_t *
     }
     sm_dbd_release(d, c, p, rv != APR_SUCCESS && rv != APR_NOTFOUND);
     return rv;
+}
+
+/* The person alone: the same indexed read as a login's lookup. */
+static apr_status_t dir_find(void *baton, apr_pool_t *p, const sm_identity_t *id,
+                             const char **person)
+{
+    const char *org_json = NULL;
+    return dir_lookup(baton, p, id, person, &org_json, NULL);
 }
 
 static apr_status_t dir_record_login(void *baton, apr_pool_t *p, const char *person,

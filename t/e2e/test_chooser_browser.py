@@ -6,35 +6,16 @@ t/e2e/artifacts/)."""
 import json
 import os
 import shutil
-import subprocess
 from urllib.parse import parse_qs, urlsplit
 
 from lib.chooser import ALL_TYPES_ORDER, APP_ORDER, OP_LABEL_EN, OP_LABEL_JA, all_types_conf, chooser_conf
+from lib.chromium import keep_artifacts, run_script
 from lib.op import USERS
-from lib.procs import REPO
 
-BROWSER_DIR = os.path.join(REPO, "t", "e2e", "browser")
-CHROMIUM = os.environ.get("SELMID_CHROMIUM", "/usr/bin/chromium")
 
 
 def run_browser(stack, cfg):
-    node = os.environ.get("NODE", "node")
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: run tools/install-deps.sh"
-    assert os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")), \
-        "t/e2e/browser/node_modules is missing: run tools/install-deps.sh (npm ci)"
-    p = subprocess.run([node, os.path.join(BROWSER_DIR, "chooser.js"), json.dumps(cfg)], cwd=BROWSER_DIR,
-                       capture_output=True, text=True, timeout=300)
-    with open(os.path.join(stack.dir, "browser.log"), "w") as f:
-        f.write(p.stderr)
-    assert p.returncode == 0, f"chooser.js failed:\n{p.stderr[-4000:]}"
-    return json.loads(p.stdout.strip().splitlines()[-1])
-
-
-def keep_artifacts(paths):
-    dest = os.environ.get("SELMID_ARTIFACTS") or os.path.join(REPO, "t", "e2e", "artifacts")
-    os.makedirs(dest, exist_ok=True)
-    for p in paths:
-        shutil.copy(p, dest)
+    return run_script(stack, "chooser.js", cfg)
 
 
 def test_chooser_in_chromium(stack):

@@ -8,12 +8,11 @@ Screenshots of every page are kept as artifacts (the test's directory and $SELMI
 default t/e2e/artifacts/)."""
 import json
 import os
-import subprocess
 
+from lib.chromium import keep_artifacts, run_script
 from lib.linking import linking_conf
 from lib.op import USERS
 from lib.sns import USERS as SNS_USERS
-from test_chooser_browser import BROWSER_DIR, CHROMIUM, keep_artifacts
 
 LINE_ALICE = SNS_USERS["line"][0]
 
@@ -39,19 +38,7 @@ OTHER = {"ja": "en", "en": "ja"}
 
 
 def run_link_browser(stack, cfg):
-    node = os.environ.get("NODE", "node")
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: run tools/install-deps.sh"
-    assert os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")), \
-        "t/e2e/browser/node_modules is missing: run tools/install-deps.sh (npm ci)"
-    p = subprocess.run([node, os.path.join(BROWSER_DIR, "link.js"), json.dumps(cfg)], cwd=BROWSER_DIR,
-                       capture_output=True, text=True, timeout=300)
-    with open(os.path.join(stack.dir, "link-browser.log"), "w") as f:
-        f.write(p.stderr)
-    assert p.returncode == 0, f"link.js failed:\n{p.stderr[-4000:]}"
-    res = json.loads(p.stdout.strip().splitlines()[-1])
-    with open(os.path.join(stack.dir, "link-browser.json"), "w") as f:
-        json.dump(res, f, ensure_ascii=False, indent=1)
-    return res
+    return run_script(stack, "link.js", cfg)
 
 
 def check_page(page, lang, where):

@@ -5,6 +5,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import tempfile
 
 import requests
 
@@ -122,7 +123,7 @@ KeepAlive On
 LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
 CustomLog "{root}/logs/access_log" common
 TypesConfig /etc/mime.types
-ScriptSock "{root}/run/cgid.sock"
+ScriptSock "{sockdir}/cgid.sock"
 DocumentRoot "{root}/htdocs"
 DirectoryIndex index.html
 <Directory />
@@ -170,6 +171,11 @@ class Httpd:
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
         os.chmod(os.path.join(self.root, "cores"), 0o1777)
         os.chmod(self.root, 0o755)
+        # a unix socket path holds at most 107 bytes (mod_cgid truncates a longer one, and the
+        # truncated name may be a directory): the cgid socket goes into a short directory next to
+        # the test's, removed with the suite's temporary tree
+        self.sockdir = tempfile.mkdtemp(prefix="cgi", dir=os.path.dirname(os.path.dirname(self.root)))
+        os.chmod(self.sockdir, 0o755)
         for d in ("conf", "htdocs", "cgi"):
             os.chmod(os.path.join(self.root, d), 0o755)
         shutil.copy(os.path.join(APPS_DIR, "app.cgi"), os.path.join(self.root, "cgi", "app.cgi"))
@@ -192,7 +198,7 @@ class Httpd:
         if self.conf.load_selmid:
             mods.append(f"LoadModule selmid_module {self.module}")
         user = group = "www-data" if os.geteuid() == 0 else None
-        text = BASE.format(root=self.root, port=self.port, loglevel=self.loglevel, loadmodules="\n".join(mods),
+        text = BASE.format(root=self.root, sockdir=self.sockdir, port=self.port, loglevel=self.loglevel, loadmodules="\n".join(mods),
                            backend_port=self.backend_port, user=user or "#%d" % os.geteuid(),
                            group=group or "#%d" % os.getegid())
         if self.tls:

@@ -1,0 +1,24 @@
+'use strict';
+// WCAG 2.1 relative luminance and contrast ratio of CSS rgb()/rgba() colours (chooser.js, link.js).
+
+function parseColor(s) {
+  const m = /rgba?\(([^)]+)\)/.exec(s || '');
+  if (!m) return null;
+  const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+}
+
+function luminance(c) {
+  const ch = [c.r, c.g, c.b].map(function (v) {
+    v /= 255;
+    return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+}
+
+function contrast(fg, bg) {
+  const a = luminance(parseColor(fg)), b = luminance(parseColor(bg));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
+module.exports = { parseColor, luminance, contrast };
