@@ -39,9 +39,9 @@ apr_status_t sm_link_resolve_login(const sm_env_t *env, const sm_directory_t *di
 /* One side of a link: an identity proven by a login at a time. */
 typedef struct sm_link_side_t {
     sm_identity_t id;
-    bool org;      /* of an organisational provider */
-    apr_time_t at; /* when the login completed */
-    json_t *attrs; /* org: the login's attributes (sm_link_org_attrs); else NULL */
+    bool org;            /* of an organisational provider */
+    apr_time_t at;       /* when the login completed */
+    json_t *attrs;       /* org: the login's attributes (sm_link_org_attrs); else NULL */
     const char *display; /* what the person recognises the account by (sm_link_display), may
                           * be NULL; shown on the confirmation page only */
 } sm_link_side_t;

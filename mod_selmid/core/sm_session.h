@@ -97,13 +97,13 @@ apr_status_t sm_session_destroy(const sm_env_t *env, const sm_keys_t *keys, cons
 #define SM_STATE_LIFETIME      apr_time_from_sec(600)
 
 typedef struct sm_login_state_t {
-    const char *state;    /* random, sent to the OP */
-    const char *nonce;    /* random, must come back in the ID token */
-    const char *verifier; /* PKCE code verifier */
-    const char *provider; /* provider name */
-    const char *target;   /* local path to return to */
-    const char *link;     /* a login for linking: its link transaction's id (sm_link_tx.h);
-                           * NULL for a normal login */
+    const char *state;           /* random, sent to the OP */
+    const char *nonce;           /* random, must come back in the ID token */
+    const char *verifier;        /* PKCE code verifier */
+    const char *provider;        /* provider name */
+    const char *target;          /* local path to return to */
+    const char *link;            /* a login for linking: its link transaction's id (sm_link_tx.h);
+                                  * NULL for a normal login */
     apr_interval_time_t max_age; /* sent as max_age (a fresh authentication), 0: none */
     apr_time_t created;
 } sm_login_state_t;

@@ -43,10 +43,10 @@ char *sm_state_seal(const sm_env_t *env, const sm_keys_t *keys, const sm_login_s
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "s", st->state, "n", st->nonce, "v",
                   st->verifier, "p", st->provider, "t", st->target, "c", (json_int_t)st->created);
-    if (j && ((st->link && json_object_set_new(j, "l", json_string(st->link)) != 0) ||
-              (st->max_age > 0 &&
-               json_object_set_new(j, "m", json_integer((json_int_t)apr_time_sec(st->max_age))) !=
-                   0))) {
+    if (j &&
+        ((st->link && json_object_set_new(j, "l", json_string(st->link)) != 0) ||
+         (st->max_age > 0 &&
+          json_object_set_new(j, "m", json_integer((json_int_t)apr_time_sec(st->max_age))) != 0))) {
         json_decref(j);
         j = NULL;
     }

@@ -194,8 +194,8 @@ static int link_page(request_rec *r, sm_srv_t *srv, apr_table_t *q)
                 held = true;
         /* a form_post provider (Apple) answers with a cross-site POST, which does not carry the
          * session cookie that the second login must come with: link it the other way round */
-        if (held || sm_cfg_profile(apr_hash_get(srv->cfg->providers, n, APR_HASH_KEY_STRING))
-                        ->form_post)
+        if (held ||
+            sm_cfg_profile(apr_hash_get(srv->cfg->providers, n, APR_HASH_KEY_STRING))->form_post)
             continue;
         if (!s->person && !sm_cfg_is_org_provider(srv->cfg, s->provider) &&
             !sm_cfg_is_org_provider(srv->cfg, n))

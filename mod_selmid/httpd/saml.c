@@ -114,16 +114,15 @@ int sm_saml_import_handler(request_rec *r)
     link = apr_table_get(q, "link");
     if (link) {
         json_t *at = json_object_get(claims, "auth_time");
-        if (json_is_integer(at) &&
-            apr_time_now() - apr_time_from_sec(json_integer_value(at)) >
-                sm_cfg_link_max_age(srv->cfg) + sm_cfg_skew(srv->cfg)) {
+        if (json_is_integer(at) && apr_time_now() - apr_time_from_sec(json_integer_value(at)) >
+                                       sm_cfg_link_max_age(srv->cfg) + sm_cfg_skew(srv->cfg)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "SM32013: SAML login for linking refused: its authentication "
                           "(Shib-Authentication-Instant) is older than SelmidLinkMaxAge");
-            return sm_link_message(r, HTTP_FORBIDDEN,
-                                   sm_lang_negotiate(apr_table_get(r->headers_in,
-                                                                   "Accept-Language")),
-                                   SM_LM_RESULT_BASE + SM_LINK_STALE);
+            return sm_link_message(
+                r, HTTP_FORBIDDEN,
+                sm_lang_negotiate(apr_table_get(r->headers_in, "Accept-Language")),
+                SM_LM_RESULT_BASE + SM_LINK_STALE);
         }
         link = sm_cookie_get(r->pool, apr_table_get(r->headers_in, "Cookie"), SM_LINK_COOKIE);
         if (!link) {
