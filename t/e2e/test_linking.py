@@ -314,3 +314,33 @@ def test_confirmation_keeps_the_language_chosen_on_the_link_page(stack, director
     flow = p.b.follow(None, user="alice", password="alice-password", first=r)
     assert flow.response.url.endswith("/selmid/link/confirm?lang=en")
     assert '<html lang="en">' in flow.response.text and "Link the accounts" in flow.response.text
+
+
+def test_bad_input_on_the_link_pages(stack, directory_db):
+    """Malformed or foreign values in the forms, the query and the link cookie: a clear page, a
+    tagged log line, nothing linked or removed."""
+    db = directory_db
+    h, p = linked_alice(stack, db)
+    page = p.link_page()
+    action, fields, _ = [f for f in forms(page.text) if f[0].endswith("/link/remove")][0]
+    same = {"Origin": stack.url("/").rstrip("/")}
+    for provider, tag in (("nope", "SM26033"), ("line", "SM26033")):  # unknown; the session's own
+        mark = h.log_mark()
+        r = p.b.post(stack.url("/selmid/link/add"), data=dict(fields, provider=provider), headers=same)
+        assert_denied(r, 400, tag, h, mark, not_reflected=["nope"])
+    for change in ({"subject": "someone-else"}, {"issuer": "https://evil.example"}, {"provider": ""}):
+        r = p.b.post(stack.url(action), data=dict(fields, **change), headers=same)
+        assert r.status_code in (400, 409), r.text
+        assert "someone-else" not in r.text and "evil.example" not in r.text
+    assert db.query("SELECT count(*) FROM identities") == [("2",)]
+    mark = h.log_mark()
+    assert_denied(p.b.get(stack.url("/selmid/link?lang=en&x=%00")), 400, "SM30010", h, mark)
+    r = p.b.post(stack.url("/selmid/link/add"), data="\xff" * 10, headers=dict(same, **{
+        "Content-Type": "text/plain"}))
+    assert_denied(r, 400, "SM30023", h, mark)
+    p.b.cookies.set("selmid_link", "not a link id; \"quoted\"")
+    assert_denied(p.b.get(stack.url("/selmid/link/confirm")), 400, "SM26038", h, mark)
+    # unknown notices and targets elsewhere are never shown or followed
+    r = p.b.get(stack.url("/selmid/link?notice=<script>&target=https://evil.example/"))
+    assert r.status_code == 200 and "<script>" not in r.text and "evil.example" not in r.text
+    assert h.alive() and not h.crash_reports()
