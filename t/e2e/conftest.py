@@ -24,6 +24,7 @@ from lib.memcached import Memcached  # noqa: E402
 from lib.op import CLIENT_SECRET, OP, client  # noqa: E402
 from lib.pgsql import Postgres  # noqa: E402
 from lib.procs import Proc, free_port, port_open, wait_for  # noqa: E402
+from lib.shib_standin import build as build_shib_standin  # noqa: E402
 from lib.sns import SNS  # noqa: E402
 
 SELMID_PATHS = ("/selmid", "/sso")
@@ -94,6 +95,12 @@ def sns(sns_server):
     sns_server.reset()
     yield sns_server
     sns_server.reset()
+
+
+@pytest.fixture(scope="session")
+def standin_so(e2e_root):
+    """The mod_shib stand-in (t/e2e/standins/mod_shib_standin.c), compiled once per session."""
+    return build_shib_standin(os.path.join(e2e_root, "shib-standin"))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 
 from lib.flows import app_env, assert_denied
 from lib.linking import Person, linking_conf
-from lib.shib_standin import IDP, PPT, ShibStandin, build, shib_join
+from lib.shib_standin import IDP, PPT, ShibStandin, cgi, shib_join
 from lib.sns import USERS
 
 LINE_ALICE = USERS["line"][0]
@@ -32,15 +32,6 @@ PER_LOGIN = {"SELMID_PROVIDER", "SELMID_PROVIDER_TYPE", "SELMID_ORG_PROVIDER", "
              "Shib_Authentication_Instant", "Shib_Authentication_Method", "Shib_AuthnContext_Class"}
 # what differs between any two requests of two browsers
 PER_REQUEST = {"HTTP_COOKIE", "REMOTE_PORT", "UNIQUE_ID"}
-
-
-def cgi(name):
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
-
-
-@pytest.fixture(scope="module")
-def standin_so(e2e_root):
-    return build(os.path.join(e2e_root, "shib-standin-linking"))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from lib.flows import app_env
-from lib.shib_standin import IDP, PPT, ShibStandin, build, shib_join
+from lib.shib_standin import IDP, PPT, ShibStandin, cgi, shib_join
 
 ALICE_SAML = {
     "eppn": ["alice@example.edu"],
@@ -25,16 +25,6 @@ BOB_SAML = {"eppn": ["bob@example.edu"], "displayName": ["Bob Smith; Jr."], "aff
 NAMES = ["eppn", "mail", "displayName", "givenName", "sn"]
 SHIB_VARS = ["Shib-Session-ID", "Shib-Identity-Provider", "Shib-Authentication-Instant", "Shib-AuthnContext-Class",
              "Shib-Authentication-Method", "Shib-Application-ID"]
-
-
-def cgi(name):
-    """The name a CGI sees (httpd turns characters other than [A-Za-z0-9_] into '_')."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
-
-
-@pytest.fixture(scope="module")
-def standin_so(e2e_root):
-    return build(os.path.join(e2e_root, "shib-standin"))
 
 
 @pytest.fixture

@@ -6,20 +6,13 @@ import re
 
 from lib.flows import app_env, backend_headers, header_map
 from lib.op import USERS
-from lib.shib_standin import shib_join
+from lib.shib_standin import cgi, shib_join
 
 ALICE_GROUPS = ["students", "physics;lab", "staff"]
 UNSPECIFIED = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
 INSTANT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SHIB_IDS = ["eppn", "affiliation", "unscoped-affiliation", "entitlement", "persistent-id", "subject-id",
             "pairwise-id", "mail", "displayName", "givenName", "sn", "uid"]
-
-
-def cgi(name):
-    """A variable's name as a CGI sees it: httpd (ap_create_environment) turns every character
-    other than a letter, digit or '_' into '_', for mod_shib's variables as for ours (a PHP module
-    would see the name as set)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 def shib_conf(stack, extra=(), locs=("/app", "/proxied")):

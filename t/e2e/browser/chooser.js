@@ -9,13 +9,11 @@
 //
 // Runs on Node 18 (Debian 12): CommonJS, no newer syntax or APIs.
 const path = require('path');
-const { chromium } = require('playwright-core');
 
-const EXECUTABLE = process.env.SELMID_CHROMIUM || '/usr/bin/chromium';
 const LOCALES = { ja: 'ja-JP', en: 'en-US' };
 const TIMEOUT = 20000;
 
-const { contrast } = require('./wcag');
+const { contrast, launch } = require('./common');
 
 // In the page (playwright's evaluation works with the page's scripts disabled): the text colour
 // of an element and the first opaque background behind it.
@@ -165,13 +163,7 @@ async function clicks(browser, cfg, providers) {
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
-  const browser = await chromium.launch({
-    executablePath: EXECUTABLE,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-      '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-default-apps'],
-  });
+  const browser = await launch();
   const result = { browser_version: browser.version() };
   try {
     result.ja = await render(browser, cfg, 'ja');

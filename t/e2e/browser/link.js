@@ -12,14 +12,12 @@
 //
 // Runs on Node 18 (Debian 12): CommonJS, no newer syntax or APIs.
 const path = require('path');
-const { chromium } = require('playwright-core');
 
-const EXECUTABLE = process.env.SELMID_CHROMIUM || '/usr/bin/chromium';
 const LOCALES = { ja: 'ja-JP', en: 'en-US' };
 const OTHER = { ja: 'en', en: 'ja' };
 const TIMEOUT = 20000;
 
-const { contrast } = require('./wcag');
+const { contrast, launch } = require('./common');
 
 // In the page (playwright's evaluation works with the page's scripts disabled): every element that
 // has text of its own or can be operated, with its text colour, the first opaque background
@@ -229,13 +227,7 @@ async function run(browser, cfg, lang, keyboard) {
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
-  const browser = await chromium.launch({
-    executablePath: EXECUTABLE,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-      '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-default-apps'],
-  });
+  const browser = await launch();
   const result = { browser_version: browser.version(), runs: [] };
   try {
     for (const r of cfg.runs) result.runs.push(await run(browser, cfg, r.lang, !!r.keyboard));

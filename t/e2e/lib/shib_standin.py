@@ -1,6 +1,7 @@
 """The mod_shib stand-in (t/e2e/standins/mod_shib_standin.c): built with apxs, configured into a
 test's httpd, and told which person the "IdP" logs in (see the C file's header comment)."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -9,6 +10,11 @@ from .procs import REPO
 SOURCE = os.path.join(REPO, "t", "e2e", "standins", "mod_shib_standin.c")
 IDP = "https://idp.example.edu/idp/shibboleth"
 PPT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+
+def cgi(name):
+    """The name a CGI sees (httpd turns characters other than [A-Za-z0-9_] into '_')."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 def build(workdir):
